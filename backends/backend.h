@@ -1,0 +1,96 @@
+// The porting surface: what a device must provide for the whole runtime (the
+// op-tree compiler, autodiff, layers, models) to run on it. The required core
+// is pure virtual; optional accelerated ops have defaults. A backend may live
+// in a shared library built outside this tree (see backends/plugin.h).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "graph/kernel.h"
+
+namespace neon {
+
+class Backend;
+
+// Device memory. Freed when the last handle goes (RAII).
+class Buffer {
+ public:
+  virtual ~Buffer() = default;
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+
+  Backend& backend() const { return *backend_; }
+  size_t size_bytes() const { return size_bytes_; }
+
+ protected:
+  Buffer(Backend& backend, size_t size_bytes) : backend_(&backend), size_bytes_(size_bytes) {}
+
+ private:
+  Backend* backend_;
+  size_t size_bytes_;
+};
+
+// What a device is and can do, for `neon devices` and for choosing plans.
+struct DeviceInfo {
+  std::string name;          // registry name, e.g. "cpu", "opencl:0"
+  std::string kind;          // "reference", "cpu", "opencl", ...
+  std::string description;   // vendor and device, human-readable
+  uint64_t memory_bytes = 0;
+  int compute_units = 0;
+  bool supports_float64 = true;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  // ---- required core ----
+
+  // Name, kind, memory and capabilities of the device.
+  virtual const DeviceInfo& info() const = 0;
+  // A new buffer of `bytes` bytes (contents unspecified).
+  virtual std::shared_ptr<Buffer> allocate(size_t bytes) = 0;
+  // Host -> device: bytes from src into dst at byte offset.
+  virtual void copy_in(Buffer& dst, size_t offset, const void* src, size_t bytes) = 0;
+  // Device -> host: bytes from src at byte offset into dst; waits for queued work.
+  virtual void copy_out(const Buffer& src, size_t offset, void* dst, size_t bytes) = 0;
+  // Device -> device within this backend.
+  virtual void copy(const Buffer& src, size_t src_offset, Buffer& dst, size_t dst_offset,
+                    size_t bytes) = 0;
+  // Run one fused elementwise kernel with an optional trailing reduction.
+  virtual void run(const FusedKernel& kernel, const KernelArgs& args) = 0;
+  // C = alpha op(A) op(B) + beta C, strided and batched.
+  virtual void gemm(const GemmArgs& args) = 0;
+  // Fill a strided view from the Philox4x32-10 stream, bit-identical everywhere.
+  virtual void fill_random(const RandomArgs& args) = 0;
+  // Wait until all queued work has finished.
+  virtual void synchronize() = 0;
+
+  // ---- optional (each has a default) ----
+
+  // Whether the backend accelerates a named feature natively (optional).
+  virtual bool supports(std::string_view feature) const { return false; }
+
+  // ---- random stream state (not virtual: the same on every backend) ----
+
+  // Restart the random stream: the same seed gives the same numbers on every backend.
+  void set_seed(uint64_t seed) { seed_ = seed; random_position_ = 0; }
+  uint64_t seed() const { return seed_; }
+  // Reserve `count` stream positions; returns the first.
+  uint64_t reserve_random(uint64_t count) {
+    uint64_t first = random_position_;
+    random_position_ += count;
+    return first;
+  }
+
+ private:
+  uint64_t seed_ = 0;
+  uint64_t random_position_ = 0;
+};
+
+}  // namespace neon
