@@ -15,6 +15,11 @@ namespace neon {
 namespace {
 
 using opencl_test::Download;
+using opencl_test::DownloadAs;
+using opencl_test::MakeOperand;
+using opencl_test::Operand;
+using opencl_test::RandomValues;
+using opencl_test::UploadAs;
 using opencl_test::ExpectClose;
 using opencl_test::HostInput;
 using opencl_test::ReferenceRun;
@@ -26,49 +31,6 @@ constexpr double kNmse = 1e-7;
 std::vector<double> Specials() {
   return {0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.5, -2.5, 3.7, -3.7, 1e-30, 1e-23, 100.0, -100.0,
           INFINITY, -INFINITY, NAN, 1e30, -1e30, 7.0};
-}
-
-std::vector<double> RandomValues(size_t count, double low, double high, uint32_t seed) {
-  std::mt19937 gen(seed);
-  std::uniform_real_distribution<double> dist(low, high);
-  std::vector<double> values(count);
-  for (double& v : values) v = dist(gen);
-  return values;
-}
-
-// Uploads `values` as dtype; returns the buffer.
-std::shared_ptr<Buffer> UploadAs(Backend& be, const std::vector<double>& values, DType dtype) {
-  if (dtype == DType::kFloat32) return Upload(be, std::vector<float>(values.begin(), values.end()));
-  if (dtype == DType::kFloat64) return Upload(be, values);
-  std::vector<int32_t> ints(values.size());
-  for (size_t e = 0; e < values.size(); ++e) ints[e] = ToInt32(values[e]);
-  return Upload(be, ints);
-}
-
-std::vector<double> DownloadAs(Backend& be, const Buffer& buffer, DType dtype) {
-  if (dtype == DType::kFloat32) {
-    auto v = Download<float>(be, buffer);
-    return {v.begin(), v.end()};
-  }
-  if (dtype == DType::kFloat64) return Download<double>(be, buffer);
-  auto v = Download<int32_t>(be, buffer);
-  return {v.begin(), v.end()};
-}
-
-// One operand: values as stored (rounded to dtype) plus its view.
-struct Operand {
-  DType dtype;
-  HostInput host;
-  std::shared_ptr<Buffer> buffer;
-};
-
-Operand MakeOperand(Backend& be, std::vector<double> values, DType dtype, int64_t offset, int64_t rs, int64_t cs) {
-  Operand op{dtype, {}, UploadAs(be, values, dtype)};
-  op.host.values = DownloadAs(be, *op.buffer, dtype);
-  op.host.offset = offset;
-  op.host.row_stride = rs;
-  op.host.col_stride = cs;
-  return op;
 }
 
 // Runs `k` on the device and on the host; compares the whole output buffer
@@ -388,63 +350,6 @@ TEST(OpenCLBackend, FillRandomIsBitIdentical) {
   CheckFill<float>(be, Distribution::kBernoulli, DType::kFloat32, 0.0, 0);
   CheckFill<float>(be, Distribution::kBernoulli, DType::kFloat32, 1.0, 0);
   CheckFill<float>(be, Distribution::kBernoulli, DType::kFloat32, 0.5 + 0.3 / 16777216.0, 0);
-}
-
-void Gemm(Backend& be, DType dtype, int64_t m, int64_t n, int64_t k, bool ta, bool tb, int64_t batch, double alpha,
-          double beta, bool nan_c) {
-  const int64_t pad = 3;
-  const int64_t a_rows = ta ? k : m, a_cols = ta ? m : k, b_rows = tb ? n : k, b_cols = tb ? k : n;
-  const int64_t lda = a_cols + pad, ldb = b_cols + 1, ldc = n + 2;
-  const int64_t sa = a_rows * lda + 5, sb = b_rows * ldb, sc = m * ldc + 1;
-  std::vector<double> a = RandomValues(7 + batch * sa, -1, 1, 20), b = RandomValues(2 + batch * sb, -1, 1, 21);
-  std::vector<double> c = RandomValues(1 + batch * sc, -1, 1, 22);
-  if (nan_c) std::fill(c.begin(), c.end(), NAN);
-  Operand da = MakeOperand(be, a, dtype, 0, 0, 0), db = MakeOperand(be, b, dtype, 0, 0, 0),
-          dc = MakeOperand(be, c, dtype, 0, 0, 0);
-  GemmArgs args;
-  args.dtype = dtype;
-  args.m = m, args.n = n, args.k = k, args.batch = batch, args.alpha = alpha, args.beta = beta;
-  args.a = {da.buffer.get(), 7, lda, ta, sa};
-  args.b = {db.buffer.get(), 2, ldb, tb, sb};
-  args.c = {dc.buffer.get(), 1, ldc, false, sc};
-  be.gemm(args);
-  std::vector<double> got = DownloadAs(be, *dc.buffer, dtype), want = dc.host.values;
-  const std::vector<double>& ha = da.host.values;
-  const std::vector<double>& hb = db.host.values;
-  for (int64_t e = 0; e < batch; ++e) {
-    for (int64_t i = 0; i < m; ++i) {
-      for (int64_t j = 0; j < n; ++j) {
-        double sum = 0;
-        for (int64_t p = 0; p < k; ++p) {
-          double av = ha[7 + e * sa + (ta ? p * lda + i : i * lda + p)];
-          double bv = hb[2 + e * sb + (tb ? j * ldb + p : p * ldb + j)];
-          sum += av * bv;
-        }
-        double& cv = want[1 + e * sc + i * ldc + j];
-        cv = alpha * sum + (beta == 0 ? 0.0 : beta * cv);
-      }
-    }
-  }
-  ExpectClose(got, opencl_test::AsStored(want, dtype), dtype == DType::kFloat32 ? kNmse : 1e-24,
-              "gemm " + std::string(DTypeName(dtype)) + " " + std::to_string(m) + "x" + std::to_string(n) + "x" +
-                  std::to_string(k) + (ta ? " ta" : "") + (tb ? " tb" : "") + " batch " + std::to_string(batch));
-}
-
-TEST(OpenCLBackend, GemmTransposesOffsetsLdAlphaBeta) {
-  Backend& be = SharedBackend();
-  for (bool ta : {false, true}) {
-    for (bool tb : {false, true}) Gemm(be, DType::kFloat32, 17, 23, 31, ta, tb, 1, 1.5, -0.5, false);
-  }
-  Gemm(be, DType::kFloat64, 19, 13, 11, true, false, 1, 0.75, 2.0, false);
-  Gemm(be, DType::kFloat32, 9, 12, 7, false, true, 3, 1.0, 0.5, false);   // strided batch
-  Gemm(be, DType::kFloat32, 21, 5, 0, false, false, 2, 1.0, 3.0, false);  // k = 0: C = beta C
-}
-
-TEST(OpenCLBackend, GemmBetaZeroIgnoresNaNInC) {
-  Backend& be = SharedBackend();
-  Gemm(be, DType::kFloat32, 20, 24, 16, false, false, 1, 1.0, 0.0, true);
-  Gemm(be, DType::kFloat32, 320, 288, 260, false, true, 1, 1.0, 0.0, true);   // CLBlast's indirect path
-  Gemm(be, DType::kFloat32, 6, 8, 0, false, false, 1, 1.0, 0.0, true);
 }
 
 TEST(OpenCLBackend, CopiesAndBoundsChecks) {

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -160,6 +161,49 @@ inline void ExpectClose(const std::vector<double>& got, const std::vector<double
   } else {
     EXPECT_LE(err / norm, limit) << what << ": NMSE " << err / norm;
   }
+}
+
+inline std::vector<double> RandomValues(size_t count, double low, double high, uint32_t seed) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<double> dist(low, high);
+  std::vector<double> values(count);
+  for (double& v : values) v = dist(gen);
+  return values;
+}
+
+// Uploads `values` as dtype; returns the buffer.
+inline std::shared_ptr<Buffer> UploadAs(Backend& be, const std::vector<double>& values, DType dtype) {
+  if (dtype == DType::kFloat32) return Upload(be, std::vector<float>(values.begin(), values.end()));
+  if (dtype == DType::kFloat64) return Upload(be, values);
+  std::vector<int32_t> ints(values.size());
+  for (size_t e = 0; e < values.size(); ++e) ints[e] = ToInt32(values[e]);
+  return Upload(be, ints);
+}
+
+inline std::vector<double> DownloadAs(Backend& be, const Buffer& buffer, DType dtype) {
+  if (dtype == DType::kFloat32) {
+    auto v = Download<float>(be, buffer);
+    return {v.begin(), v.end()};
+  }
+  if (dtype == DType::kFloat64) return Download<double>(be, buffer);
+  auto v = Download<int32_t>(be, buffer);
+  return {v.begin(), v.end()};
+}
+
+// One operand: values as stored (rounded to dtype) plus its view.
+struct Operand {
+  DType dtype;
+  HostInput host;
+  std::shared_ptr<Buffer> buffer;
+};
+
+inline Operand MakeOperand(Backend& be, std::vector<double> values, DType dtype, int64_t offset, int64_t rs, int64_t cs) {
+  Operand op{dtype, {}, UploadAs(be, values, dtype)};
+  op.host.values = DownloadAs(be, *op.buffer, dtype);
+  op.host.offset = offset;
+  op.host.row_stride = rs;
+  op.host.col_stride = cs;
+  return op;
 }
 
 }  // namespace neon::opencl_test

@@ -63,9 +63,9 @@ uint64_t Fnv1a64(std::string_view text, uint64_t basis) {
 std::string FormatBuildFailure(std::string_view label, std::string_view log, std::string_view source) {
   std::string message = "OpenCL compiler rejected kernel " + std::string(label) + ":\n" + std::string(log) + "\n";
   std::vector<std::string_view> lines = Lines(source);
-  // Clang-style locations: "<file>:LINE:COLUMN: error".
+  // Clang-style locations: "<file>:LINE:COLUMN:" (PoCL prefixes "Error: ").
   std::set<size_t> named;
-  static const std::regex kLocation(R"(:(\d+):(\d+): (error|warning))");
+  static const std::regex kLocation(R"(:(\d+):(\d+):)");
   std::string log_text(log);
   for (auto it = std::sregex_iterator(log_text.begin(), log_text.end(), kLocation);
        it != std::sregex_iterator() && named.size() < 8; ++it) {
