@@ -84,9 +84,12 @@ double Load(const TensorRef& ref, int64_t i, int64_t j) {
   const std::byte* data = HostBuffer::Data(ref.buffer);
   const int64_t index = ElementIndex(ref, i, j);
   switch (ref.dtype) {
-    case DType::kFloat32: return reinterpret_cast<const float*>(data)[index];
-    case DType::kFloat64: return reinterpret_cast<const double*>(data)[index];
-    case DType::kInt32: return reinterpret_cast<const int32_t*>(data)[index];
+    case DType::kFloat32:
+      return reinterpret_cast<const float*>(data)[index];
+    case DType::kFloat64:
+      return reinterpret_cast<const double*>(data)[index];
+    case DType::kInt32:
+      return reinterpret_cast<const int32_t*>(data)[index];
   }
   throw ArgumentError("Load: unknown dtype");
 }
@@ -95,9 +98,15 @@ void Store(const TensorRef& ref, int64_t i, int64_t j, double value) {
   std::byte* data = HostBuffer::Data(ref.buffer);
   const int64_t index = ElementIndex(ref, i, j);
   switch (ref.dtype) {
-    case DType::kFloat32: reinterpret_cast<float*>(data)[index] = static_cast<float>(value); return;
-    case DType::kFloat64: reinterpret_cast<double*>(data)[index] = value; return;
-    case DType::kInt32: reinterpret_cast<int32_t*>(data)[index] = ToInt32(value); return;
+    case DType::kFloat32:
+      reinterpret_cast<float*>(data)[index] = static_cast<float>(value);
+      return;
+    case DType::kFloat64:
+      reinterpret_cast<double*>(data)[index] = value;
+      return;
+    case DType::kInt32:
+      reinterpret_cast<int32_t*>(data)[index] = ToInt32(value);
+      return;
   }
   throw ArgumentError("Store: unknown dtype");
 }
@@ -117,7 +126,8 @@ uint64_t WholeParam(const KernelArgs& args, int slot, double limit, const std::s
 
 // Checks one program's operands and slots; marks the input slots it reads.
 void CheckProgram(const std::vector<Instr>& program, const char* name, bool is_epilogue,
-                  const FusedKernel& kernel, const KernelArgs& args, std::vector<bool>& reads_slot) {
+                  const FusedKernel& kernel, const KernelArgs& args,
+                  std::vector<bool>& reads_slot) {
   for (size_t k = 0; k < program.size(); ++k) {
     const Instr& instr = program[k];
     const std::string where = Str("run: ", name, " instruction ", k, " (", OpName(instr.op), ")");
@@ -129,9 +139,15 @@ void CheckProgram(const std::vector<Instr>& program, const char* name, bool is_e
       }
     };
     switch (ClassOf(instr.op)) {
-      case OpClass::kUnary: check_operand(instr.a, "a"); continue;
-      case OpClass::kBinary: check_operand(instr.a, "a"); check_operand(instr.b, "b"); continue;
-      default: break;
+      case OpClass::kUnary:
+        check_operand(instr.a, "a");
+        continue;
+      case OpClass::kBinary:
+        check_operand(instr.a, "a");
+        check_operand(instr.b, "b");
+        continue;
+      default:
+        break;
     }
     switch (instr.op) {
       case OpKind::kTensor:
@@ -145,8 +161,9 @@ void CheckProgram(const std::vector<Instr>& program, const char* name, bool is_e
       case OpKind::kRand: {
         const int32_t needed = instr.op == OpKind::kRand ? 3 : 1;
         if (instr.slot < 0 || instr.slot + needed > kernel.num_params) {
-          throw ArgumentError(Str(where, ": param slots ", instr.slot, "..", instr.slot + needed - 1,
-                                  ", but the kernel has ", kernel.num_params, " params"));
+          throw ArgumentError(Str(where, ": param slots ", instr.slot, "..",
+                                  instr.slot + needed - 1, ", but the kernel has ",
+                                  kernel.num_params, " params"));
         }
         if (instr.op == OpKind::kRand) {
           WholeParam(args, instr.slot, 4294967295.0, "key low half");
@@ -159,7 +176,8 @@ void CheckProgram(const std::vector<Instr>& program, const char* name, bool is_e
       case OpKind::kColIndex:
         break;
       case OpKind::kReduced:
-        if (!is_epilogue) throw ArgumentError(Str(where, ": the reduced value exists only in the epilogue"));
+        if (!is_epilogue)
+          throw ArgumentError(Str(where, ": the reduced value exists only in the epilogue"));
         break;
       default:
         throw BackendError(Str(where, ": not an instruction a fused kernel can hold"));
@@ -176,11 +194,21 @@ double Evaluate(const std::vector<Instr>& program, const KernelArgs& args, int64
     const Instr& instr = program[k];
     double& result = regs[k];
     switch (instr.op) {
-      case OpKind::kTensor: result = Load(args.inputs[instr.slot], i, j); break;
-      case OpKind::kScalar: result = args.params[instr.slot]; break;
-      case OpKind::kRowIndex: result = static_cast<double>(i); break;
-      case OpKind::kColIndex: result = static_cast<double>(j); break;
-      case OpKind::kReduced: result = reduced; break;
+      case OpKind::kTensor:
+        result = Load(args.inputs[instr.slot], i, j);
+        break;
+      case OpKind::kScalar:
+        result = args.params[instr.slot];
+        break;
+      case OpKind::kRowIndex:
+        result = static_cast<double>(i);
+        break;
+      case OpKind::kColIndex:
+        result = static_cast<double>(j);
+        break;
+      case OpKind::kReduced:
+        result = reduced;
+        break;
       case OpKind::kRand: {
         const uint64_t key = static_cast<uint64_t>(args.params[instr.slot]) |
                              static_cast<uint64_t>(args.params[instr.slot + 1]) << 32;
@@ -211,15 +239,26 @@ void Accumulate(OpKind op, Accumulator& acc, double x, int64_t t) {
     return;
   }
   switch (op) {
-    case OpKind::kSum: acc.value += x; break;
+    case OpKind::kSum:
+      acc.value += x;
+      break;
     // max/min propagate NaN: once NaN, always NaN.
-    case OpKind::kMax: if (!std::isnan(acc.value) && (std::isnan(x) || x > acc.value)) acc.value = x; break;
-    case OpKind::kMin: if (!std::isnan(acc.value) && (std::isnan(x) || x < acc.value)) acc.value = x; break;
+    case OpKind::kMax:
+      if (!std::isnan(acc.value) && (std::isnan(x) || x > acc.value)) acc.value = x;
+      break;
+    case OpKind::kMin:
+      if (!std::isnan(acc.value) && (std::isnan(x) || x < acc.value)) acc.value = x;
+      break;
     // argmax/argmin: strict comparison keeps the first index on ties; NaN beats
     // everything and the first NaN is never replaced.
-    case OpKind::kArgmax: if (!std::isnan(acc.value) && (std::isnan(x) || x > acc.value)) acc = {x, t}; break;
-    case OpKind::kArgmin: if (!std::isnan(acc.value) && (std::isnan(x) || x < acc.value)) acc = {x, t}; break;
-    default: throw ArgumentError(Str("run: reduce_op '", OpName(op), "' is not a reduction"));
+    case OpKind::kArgmax:
+      if (!std::isnan(acc.value) && (std::isnan(x) || x > acc.value)) acc = {x, t};
+      break;
+    case OpKind::kArgmin:
+      if (!std::isnan(acc.value) && (std::isnan(x) || x < acc.value)) acc = {x, t};
+      break;
+    default:
+      throw ArgumentError(Str("run: reduce_op '", OpName(op), "' is not a reduction"));
   }
 }
 
@@ -230,7 +269,8 @@ double Result(OpKind op, const Accumulator& acc) {
     if (op == OpKind::kMin) return INFINITY;
     return 0.0;
   }
-  return op == OpKind::kArgmax || op == OpKind::kArgmin ? static_cast<double>(acc.index) : acc.value;
+  return op == OpKind::kArgmax || op == OpKind::kArgmin ? static_cast<double>(acc.index)
+                                                        : acc.value;
 }
 
 }  // namespace
@@ -280,31 +320,34 @@ void ReferenceBackend::copy(const Buffer& src, size_t src_offset, Buffer& dst, s
 void ReferenceBackend::run(const FusedKernel& kernel, const KernelArgs& args) {
   // ---- validate the program and its arguments ----
   if (args.rows < 0 || args.cols < 0) {
-    throw ArgumentError(Str("run: iteration space ", args.rows, " x ", args.cols,
-                            ", expected non-negative sizes"));
+    throw ArgumentError(
+        Str("run: iteration space ", args.rows, " x ", args.cols, ", expected non-negative sizes"));
   }
   if (args.inputs.size() != kernel.input_dtypes.size()) {
     throw ArgumentError(Str("run: ", args.inputs.size(), " inputs given, the kernel expects ",
                             kernel.input_dtypes.size()));
   }
   if (args.params.size() != static_cast<size_t>(kernel.num_params)) {
-    throw ArgumentError(Str("run: ", args.params.size(), " params given, the kernel expects ",
-                            kernel.num_params));
+    throw ArgumentError(
+        Str("run: ", args.params.size(), " params given, the kernel expects ", kernel.num_params));
   }
-  if (kernel.body.empty()) throw ArgumentError("run: the kernel body is empty, expected at least one instruction");
+  if (kernel.body.empty())
+    throw ArgumentError("run: the kernel body is empty, expected at least one instruction");
   if (kernel.has_reduction) {
     if (!IsReduction(kernel.reduce_op)) {
       throw ArgumentError(Str("run: reduce_op '", OpName(kernel.reduce_op),
                               "', expected sum, max, min, argmax or argmin"));
     }
     if (kernel.reduce_axis != 0 && kernel.reduce_axis != 1 && kernel.reduce_axis != kAllAxes) {
-      throw ArgumentError(Str("run: reduce_axis ", kernel.reduce_axis, ", expected 0, 1 or ", kAllAxes));
+      throw ArgumentError(
+          Str("run: reduce_axis ", kernel.reduce_axis, ", expected 0, 1 or ", kAllAxes));
     }
   }
   const size_t num_inputs = args.inputs.size();
   std::vector<bool> body_reads(num_inputs, false), epilogue_reads(num_inputs, false);
   CheckProgram(kernel.body, "body", false, kernel, args, body_reads);
-  if (kernel.has_reduction) CheckProgram(kernel.epilogue, "epilogue", true, kernel, args, epilogue_reads);
+  if (kernel.has_reduction)
+    CheckProgram(kernel.epilogue, "epilogue", true, kernel, args, epilogue_reads);
 
   // Output extent: the iteration space, or its reduced shape.
   const int axis = kernel.has_reduction ? kernel.reduce_axis : 2;  // 2: no reduction
@@ -330,8 +373,9 @@ void ReferenceBackend::run(const FusedKernel& kernel, const KernelArgs& args) {
                             DTypeName(kernel.output_dtype)));
   }
   CheckBuffer(*this, output.buffer, "run output");
-  CheckView(*output.buffer, output.offset, {{out_rows, output.row_stride}, {out_cols, output.col_stride}},
-            output.dtype, "run output");
+  CheckView(*output.buffer, output.offset,
+            {{out_rows, output.row_stride}, {out_cols, output.col_stride}}, output.dtype,
+            "run output");
 
   std::vector<double> regs;
 
@@ -349,8 +393,8 @@ void ReferenceBackend::run(const FusedKernel& kernel, const KernelArgs& args) {
   // Output position (oi, oj) reduces `length` values; the t-th is body(i, j) below.
   const int64_t length = axis == 0 ? args.rows : axis == 1 ? args.cols : args.rows * args.cols;
   if (length == 0 && (kernel.reduce_op == OpKind::kArgmax || kernel.reduce_op == OpKind::kArgmin)) {
-    throw ArgumentError(Str("run: ", OpName(kernel.reduce_op), " over an empty axis (",
-                            args.rows, " x ", args.cols, ", axis ", axis, ") has no index"));
+    throw ArgumentError(Str("run: ", OpName(kernel.reduce_op), " over an empty axis (", args.rows,
+                            " x ", args.cols, ", axis ", axis, ") has no index"));
   }
   std::vector<double> reduced(out_rows * out_cols);
   for (int64_t oi = 0; oi < out_rows; ++oi) {
@@ -359,7 +403,8 @@ void ReferenceBackend::run(const FusedKernel& kernel, const KernelArgs& args) {
       for (int64_t t = 0; t < length; ++t) {
         const int64_t i = axis == 0 ? t : axis == 1 ? oi : t / args.cols;
         const int64_t j = axis == 0 ? oj : axis == 1 ? t : t % args.cols;
-        Accumulate(kernel.reduce_op, acc, Evaluate(kernel.body, args, i, j, args.cols, 0.0, regs), t);
+        Accumulate(kernel.reduce_op, acc, Evaluate(kernel.body, args, i, j, args.cols, 0.0, regs),
+                   t);
       }
       reduced[oi * out_cols + oj] = Result(kernel.reduce_op, acc);
     }
@@ -369,15 +414,17 @@ void ReferenceBackend::run(const FusedKernel& kernel, const KernelArgs& args) {
     for (int64_t oj = 0; oj < out_cols; ++oj) {
       const double value = reduced[oi * out_cols + oj];
       Store(output, oi, oj,
-            kernel.epilogue.empty() ? value
-                                    : Evaluate(kernel.epilogue, args, oi, oj, out_cols, value, regs));
+            kernel.epilogue.empty()
+                ? value
+                : Evaluate(kernel.epilogue, args, oi, oj, out_cols, value, regs));
     }
   }
 }
 
 void ReferenceBackend::gemm(const GemmArgs& args) {
   if (args.dtype != DType::kFloat32 && args.dtype != DType::kFloat64) {
-    throw ArgumentError(Str("gemm: dtype ", DTypeName(args.dtype), ", expected float32 or float64"));
+    throw ArgumentError(
+        Str("gemm: dtype ", DTypeName(args.dtype), ", expected float32 or float64"));
   }
   if (args.m < 0 || args.n < 0 || args.k < 0 || args.batch < 1) {
     throw ArgumentError(Str("gemm: m=", args.m, " n=", args.n, " k=", args.k, " batch=", args.batch,
@@ -396,11 +443,13 @@ void ReferenceBackend::gemm(const GemmArgs& args) {
     const int64_t stored_rows = matrix.trans ? cols : rows;
     const int64_t stored_cols = matrix.trans ? rows : cols;
     if (matrix.ld < std::max<int64_t>(1, stored_cols)) {
-      throw ArgumentError(Str(what, ": ld ", matrix.ld, ", expected at least ", std::max<int64_t>(1, stored_cols),
-                              " (the stored matrix is ", stored_rows, " x ", stored_cols, ")"));
+      throw ArgumentError(Str(what, ": ld ", matrix.ld, ", expected at least ",
+                              std::max<int64_t>(1, stored_cols), " (the stored matrix is ",
+                              stored_rows, " x ", stored_cols, ")"));
     }
     CheckView(*matrix.buffer, matrix.offset,
-              {{args.batch, matrix.batch_stride}, {stored_rows, matrix.ld}, {stored_cols, 1}}, args.dtype, what);
+              {{args.batch, matrix.batch_stride}, {stored_rows, matrix.ld}, {stored_cols, 1}},
+              args.dtype, what);
   };
   check(args.a, args.m, args.k, "A");
   check(args.b, args.k, args.n, "B");
@@ -432,7 +481,8 @@ void ReferenceBackend::gemm(const GemmArgs& args) {
 
 void ReferenceBackend::fill_random(const RandomArgs& args) {
   if (args.rows < 0 || args.cols < 0) {
-    throw ArgumentError(Str("fill_random: ", args.rows, " x ", args.cols, ", expected non-negative sizes"));
+    throw ArgumentError(
+        Str("fill_random: ", args.rows, " x ", args.cols, ", expected non-negative sizes"));
   }
   const TensorRef& dst = args.dst;
   CheckBuffer(*this, dst.buffer, "fill_random dst");
@@ -461,7 +511,8 @@ void ReferenceBackend::fill_random(const RandomArgs& args) {
           value = philox::Bernoulli(philox::Bits(args.seed, position), args.a);
           break;
         default:
-          throw ArgumentError(Str("fill_random: unknown distribution ", static_cast<int>(args.distribution)));
+          throw ArgumentError(
+              Str("fill_random: unknown distribution ", static_cast<int>(args.distribution)));
       }
       Store(dst, i, j, value);
     }
