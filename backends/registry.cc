@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "backends/opencl/opencl_backend.h"
+#include "backends/opencl/opencl_device.h"
 #include "backends/plugin.h"
 #include "backends/reference/reference_backend.h"
 #include "graph/error.h"
@@ -30,6 +32,7 @@ std::vector<DeviceInfo> OwnDevice() {
 
 const Registration kRegistry[] = {
     {"reference", SingleDevice<MakeReferenceBackend>, OwnDevice<MakeReferenceBackend>},
+    {"opencl", MakeOpenCLBackend, ListOpenCLDevices},
 };
 
 const Registration* FindKind(std::string_view kind) {

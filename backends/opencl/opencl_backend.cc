@@ -93,6 +93,7 @@ OpenCLBackend::OpenCLBackend(const OpenCLOptions& options)
 }
 
 OpenCLBackend::~OpenCLBackend() {
+  release_scratch();
   if (queue_) clFinish(queue_.get());
 }
 

@@ -56,13 +56,15 @@ std::vector<DeviceRecord> EnumerateDevices() {
       record.device = device;
       record.device_name = DeviceString(device, CL_DEVICE_NAME);
       record.driver_version = DeviceString(device, CL_DRIVER_VERSION);
-      record.is_gpu = (DeviceValue<cl_device_type>(device, CL_DEVICE_TYPE, 0) & CL_DEVICE_TYPE_GPU) != 0;
+      const auto type = DeviceValue<cl_device_type>(device, CL_DEVICE_TYPE, 0);
+      record.is_gpu = (type & CL_DEVICE_TYPE_GPU) != 0;
       record.max_work_group_size = DeviceValue<size_t>(device, CL_DEVICE_MAX_WORK_GROUP_SIZE, 1);
       record.max_parameter_bytes = DeviceValue<size_t>(device, CL_DEVICE_MAX_PARAMETER_SIZE, 256);
       record.max_alloc_bytes = DeviceValue<cl_ulong>(device, CL_DEVICE_MAX_MEM_ALLOC_SIZE, 0);
       DeviceInfo& info = record.info;
       info.name = "opencl:" + std::to_string(records.size());
       info.kind = "opencl";
+      info.device_type = record.is_gpu ? "gpu" : (type & CL_DEVICE_TYPE_ACCELERATOR) != 0 ? "accelerator" : "cpu";
       info.description = DeviceString(device, CL_DEVICE_VENDOR) + " " + record.device_name + " (" +
                          DeviceString(device, CL_DEVICE_VERSION) + ", driver " +
                          record.driver_version + ")";
