@@ -24,7 +24,17 @@ struct Context {
   const FusedKernel& kernel;
   std::string real;     // "float" or "double"
   std::string suffix;   // "_f" or "_d"
+  enum class Layout { kStrided, kUnitCols, kFlat } layout = Layout::kStrided;
   std::string Fn(const char* name) const { return std::string(name) + suffix; }
+  // Element index of `view` at (i, j): general strides; column stride 1; or
+  // row-major contiguous over the iteration space (flat index g).
+  std::string Index(const std::string& view) const {
+    switch (layout) {
+      case Layout::kUnitCols: return view + "_off + i * " + view + "_rs + j";
+      case Layout::kFlat: return view + "_off + g";
+      default: return view + "_off + i * " + view + "_rs + j * " + view + "_cs";
+    }
+  }
 };
 
 std::string Reg(const char* prefix, int index) { return prefix + std::to_string(index); }
@@ -58,7 +68,7 @@ std::string InstrExpr(const Context& ctx, const std::vector<Instr>& instrs, size
     case OpKind::kTensor: {
       check_slot(instr.slot, 1, static_cast<int>(k.input_dtypes.size()), "input");
       std::string s = "src" + std::to_string(instr.slot);
-      return "(" + real + ")" + s + "[" + s + "_off + i * " + s + "_rs + j * " + s + "_cs]";
+      return "(" + real + ")" + s + "[" + ctx.Index(s) + "]";
     }
     case OpKind::kScalar:
       check_slot(instr.slot, 1, k.num_params, "param");
@@ -152,7 +162,7 @@ bool IsArgReduction(const FusedKernel& kernel) {
 
 // Kernel parameter list, and (packed) the prologue reading scalars from buffers.
 void EmitSignature(const FusedKernel& kernel, const RenderedKernel& rendered, const std::string& real,
-                   std::string& out) {
+                   const char* name, std::string& out) {
   const int inputs = static_cast<int>(kernel.input_dtypes.size());
   std::vector<std::string> params;
   std::string prologue;
@@ -201,7 +211,7 @@ void EmitSignature(const FusedKernel& kernel, const RenderedKernel& rendered, co
     params.push_back("__local " + real + "* scratch_v");
     if (IsArgReduction(kernel)) params.push_back("__local long* scratch_i");
   }
-  out += "__kernel void " + std::string(RenderedKernel::kName) + "(";
+  out += "__kernel void " + std::string(name) + "(";
   for (size_t p = 0; p < params.size(); ++p) out += (p ? ",\n    " : "") + params[p];
   out += ") {\n" + prologue;
 }
@@ -216,10 +226,17 @@ std::string StoreExpr(const FusedKernel& kernel, const Context& ctx, const std::
 }
 
 void EmitElementwise(const FusedKernel& kernel, const Context& ctx, std::string& out) {
-  out += "  const long j = get_global_id(0), i = get_global_id(1);\n";
-  out += "  if (i >= rows || j >= cols) return;\n";
+  if (ctx.layout == Context::Layout::kFlat) {
+    // 1-D range over rows * cols; i and j are dead code unless the body reads them.
+    out += "  const long g = get_global_id(0);\n";
+    out += "  if (g >= rows * cols) return;\n";
+    out += "  const long i = g / cols, j = g - i * cols;\n";
+  } else {
+    out += "  const long j = get_global_id(0), i = get_global_id(1);\n";
+    out += "  if (i >= rows || j >= cols) return;\n";
+  }
   EmitInstrs(ctx, kernel.body, "r", false, "  ", out);
-  out += "  dst[dst_off + i * dst_rs + j * dst_cs] = " +
+  out += "  dst[" + ctx.Index("dst") + "] = " +
          StoreExpr(kernel, ctx, Reg("r", static_cast<int>(kernel.body.size()) - 1)) + ";\n";
 }
 
@@ -343,7 +360,7 @@ RenderedKernel RenderFusedKernel(const FusedKernel& kernel, bool pack_args) {
   Context ctx{kernel, is_double ? "double" : "float", is_double ? "_d" : "_f"};
   std::string out = ProgramPrelude(rendered.needs_float64);
   out += "\n// Generated from FusedKernel " + kernel.Key() + "\n";
-  EmitSignature(kernel, rendered, ctx.real, out);
+  EmitSignature(kernel, rendered, ctx.real, RenderedKernel::kName, out);
   if (kernel.has_reduction) {
     EmitReduction(kernel, ctx, out);
   } else {
@@ -351,6 +368,19 @@ RenderedKernel RenderFusedKernel(const FusedKernel& kernel, bool pack_args) {
     EmitElementwise(kernel, ctx, out);
   }
   out += "}\n";
+  if (!kernel.has_reduction) {
+    // Variants for common layouts, chosen at launch when the views allow:
+    // column stride 1 (contiguous rows), and row-major contiguous (flat).
+    for (auto [layout, name] : {std::pair{Context::Layout::kUnitCols, RenderedKernel::kUnitName},
+                                std::pair{Context::Layout::kFlat, RenderedKernel::kFlatName}}) {
+      Context variant = ctx;
+      variant.layout = layout;
+      out += "\n";
+      EmitSignature(kernel, rendered, ctx.real, name, out);
+      EmitElementwise(kernel, variant, out);
+      out += "}\n";
+    }
+  }
   rendered.source = std::move(out);
   return rendered;
 }

@@ -19,6 +19,12 @@ enum class ParamKind { kReal, kU64 };
 
 struct RenderedKernel {
   static constexpr const char* kName = "neon_fused";
+  // Elementwise kernels only, same arguments: the program for views whose
+  // column strides are all 1 (2-D range), and for views that are all
+  // row-major contiguous over (rows, cols) (1-D range over rows * cols;
+  // strides ignored, element (i, j) at offset + i * cols + j).
+  static constexpr const char* kUnitName = "neon_fused_unit";
+  static constexpr const char* kFlatName = "neon_fused_flat";
 
   std::string source;
   std::vector<ParamKind> param_kinds;   // one per parameter slot
@@ -34,7 +40,8 @@ struct RenderedKernel {
   //   the kU64 params by slot), reals (REAL: the params by slot), src_0 ..
   //   src_{n-1}, dst, [scratch_v, scratch_i].
   // Launch: without a reduction a 2-D range (cols, rows) rounded up to the
-  // work-group size; with one, one work-group (power-of-two size) per output.
+  // work-group size (flat variant: 1-D over rows * cols); with one, one
+  // work-group (power-of-two size) per output.
 };
 
 // The OpenCL C program for `kernel`; ArgumentError if the program is malformed.

@@ -16,7 +16,9 @@ using opencl::ProgramHandle;
 
 namespace {
 
-constexpr size_t kMaxGroup = 256;
+// Work-group size cap: 256 suits GPUs; CPU drivers (PoCL) run a work-group as
+// one loop, so larger groups mean fewer, cheaper scheduling steps.
+size_t MaxGroup(const opencl::DeviceRecord& device) { return device.info.device_type == "cpu" ? 1024 : 256; }
 
 size_t Pow2Ceil(size_t x) {
   size_t p = 1;
@@ -166,14 +168,21 @@ OpenCLBackend::CompiledKernel& OpenCLBackend::Compiled(const FusedKernel& kernel
   CompiledKernel compiled;
   compiled.rendered = opencl::RenderFusedKernel(kernel, pack);
   compiled.program = programs_->Get(compiled.rendered.source, "", "neon_fused [" + key + "]");
-  cl_int status = CL_SUCCESS;
-  compiled.kernel = KernelHandle(clCreateKernel(compiled.program.get(), opencl::RenderedKernel::kName, &status));
-  CheckCl(status, "clCreateKernel neon_fused");
-  size_t kernel_limit = 0;
-  CheckCl(clGetKernelWorkGroupInfo(compiled.kernel.get(), device_.device, CL_KERNEL_WORK_GROUP_SIZE,
-                                   sizeof kernel_limit, &kernel_limit, nullptr),
-          "clGetKernelWorkGroupInfo");
-  compiled.group_limit = std::max<size_t>(1, std::min({kMaxGroup, kernel_limit, device_.max_work_group_size}));
+  auto make = [&](const char* name, KernelHandle& handle, size_t& group_limit) {
+    cl_int status = CL_SUCCESS;
+    handle = KernelHandle(clCreateKernel(compiled.program.get(), name, &status));
+    CheckCl(status, std::string("clCreateKernel ") + name);
+    size_t kernel_limit = 0;
+    CheckCl(clGetKernelWorkGroupInfo(handle.get(), device_.device, CL_KERNEL_WORK_GROUP_SIZE, sizeof kernel_limit,
+                                     &kernel_limit, nullptr),
+            "clGetKernelWorkGroupInfo");
+    group_limit = std::max<size_t>(1, std::min({MaxGroup(device_), kernel_limit, device_.max_work_group_size}));
+  };
+  make(opencl::RenderedKernel::kName, compiled.kernel, compiled.group_limit);
+  if (!kernel.has_reduction) {
+    make(opencl::RenderedKernel::kUnitName, compiled.unit_kernel, compiled.unit_group_limit);
+    make(opencl::RenderedKernel::kFlatName, compiled.flat_kernel, compiled.flat_group_limit);
+  }
   compiled.rendered.source.clear();   // kept by the program cache; not needed per kernel
   return kernels_.emplace(std::move(key), std::move(compiled)).first->second;
 }
@@ -237,7 +246,14 @@ void OpenCLBackend::run(const FusedKernel& kernel, const KernelArgs& args) {
   std::lock_guard<std::mutex> lock(mutex_);
   CompiledKernel& compiled = Compiled(kernel);
   const opencl::RenderedKernel& rendered = compiled.rendered;
-  cl_kernel k = compiled.kernel.get();
+  // Layout variant of an elementwise kernel: flat (all row-major contiguous),
+  // unit column stride, or general strides.
+  bool unit = !kernel.has_reduction && out.col_stride == 1;
+  for (const TensorRef& ref : args.inputs) unit = unit && ref.col_stride == 1;
+  auto row_major = [&](const TensorRef& ref) { return ref.col_stride == 1 && (ref.row_stride == args.cols || args.rows == 1); };
+  bool flat = unit && row_major(out);
+  for (const TensorRef& ref : args.inputs) flat = flat && row_major(ref);
+  cl_kernel k = flat ? compiled.flat_kernel.get() : unit ? compiled.unit_kernel.get() : compiled.kernel.get();
   const bool is_double = kernel.compute_dtype == DType::kFloat64;
   const size_t real_size = is_double ? sizeof(double) : sizeof(float);
   cl_uint index = 0;
@@ -292,13 +308,24 @@ void OpenCLBackend::run(const FusedKernel& kernel, const KernelArgs& args) {
     }
   }
   if (!kernel.has_reduction) {
-    Launch2D(k, compiled.group_limit, args.rows, args.cols, "clEnqueueNDRangeKernel (fused elementwise)");
+    if (flat) {
+      const size_t total = static_cast<size_t>(args.rows * args.cols);
+      const size_t group = std::min(compiled.flat_group_limit, Pow2Ceil(total));
+      const size_t global = RoundUp(total, group);
+      CheckCl(clEnqueueNDRangeKernel(queue_.get(), k, 1, nullptr, &global, &group, 0, nullptr, nullptr),
+              "clEnqueueNDRangeKernel (fused elementwise, flat)");
+      return;
+    }
+    Launch2D(k, unit ? compiled.unit_group_limit : compiled.group_limit, args.rows, args.cols,
+             "clEnqueueNDRangeKernel (fused elementwise)");
     return;
   }
   const size_t n = kernel.reduce_axis == 1   ? static_cast<size_t>(args.cols)
                    : kernel.reduce_axis == 0 ? static_cast<size_t>(args.rows)
                                              : static_cast<size_t>(args.rows * args.cols);
-  const size_t group = Pow2Floor(std::min(compiled.group_limit, Pow2Ceil(std::max<size_t>(n, 1))));
+  // Tree reductions keep local memory small: at most 256 work-items per group.
+  const size_t cap = std::min<size_t>(compiled.group_limit, 256);
+  const size_t group = Pow2Floor(std::min(cap, Pow2Ceil(std::max<size_t>(n, 1))));
   SetLocalArg(k, index, group * real_size);
   if (kernel.reduce_op == OpKind::kArgmax || kernel.reduce_op == OpKind::kArgmin) {
     SetLocalArg(k, index, group * sizeof(cl_long));

@@ -65,7 +65,11 @@ class OpenCLBackend final : public Backend {
     opencl::RenderedKernel rendered;
     opencl::ProgramHandle program;
     opencl::KernelHandle kernel;
-    size_t group_limit = 1;   // min(device, kernel work-group size, 256)
+    opencl::KernelHandle unit_kernel;   // elementwise only: all column strides 1
+    opencl::KernelHandle flat_kernel;   // elementwise only: all row-major contiguous
+    size_t group_limit = 1;             // min(device, kernel work-group size, MaxGroup)
+    size_t unit_group_limit = 1;
+    size_t flat_group_limit = 1;
   };
   struct RandomKernels {
     opencl::ProgramHandle program;

@@ -37,12 +37,12 @@ std::vector<double> Specials() {
 // (untouched positions keep their sentinel).
 void RunAndCompare(Backend& be, const FusedKernel& k, const std::vector<Operand>& operands,
                    const std::vector<double>& params, int64_t rows, int64_t cols, const std::string& what,
-                   double limit = kNmse) {
+                   double limit = kNmse, bool padded_output = true) {
   const int axis = k.reduce_axis;
   const int64_t out_rows = k.has_reduction && axis != 1 ? 1 : rows;
   const int64_t out_cols = k.has_reduction && axis != 0 ? 1 : cols;
   // Output: a strided view with a gap column, sentinel everywhere else.
-  const int64_t out_stride = out_cols + 1;
+  const int64_t out_stride = out_cols + (padded_output ? 1 : 0);
   std::vector<double> out_init(out_rows * out_stride + 1, -777.0);
   std::shared_ptr<Buffer> out = UploadAs(be, out_init, k.output_dtype);
   KernelArgs args;
@@ -162,6 +162,28 @@ TEST(OpenCLBackend, FusedChainWithScalarsIndicesAndTransposedInput) {
                                {OpKind::kAdd, 9, 10}},
                               2);
   RunAndCompare(be, k, {x, y}, {1.5, 0.25}, 37, 53, "fused chain");
+}
+
+TEST(OpenCLBackend, LayoutVariantsAgree) {
+  // Each elementwise program has a flat (all row-major contiguous), a
+  // unit-column-stride and a general-stride kernel; all must agree.
+  Backend& be = SharedBackend();
+  const int64_t rows = 23, cols = 41;
+  FusedKernel k = Elementwise(DType::kFloat32, 2,
+                              {{OpKind::kTensor, -1, -1, 0}, {OpKind::kTensor, -1, -1, 1}, {OpKind::kMul, 0, 1},
+                               {OpKind::kRowIndex}, {OpKind::kAdd, 2, 3}, {OpKind::kColIndex}, {OpKind::kSub, 4, 5},
+                               {OpKind::kRand, -1, -1, 0}, {OpKind::kAdd, 6, 7}},
+                              3);
+  std::vector<double> params = {4242.0, 7.0, 11.0};
+  std::vector<double> xv = RandomValues(rows * cols + 3, -2, 2, 30), yv = RandomValues(rows * cols + 3, -2, 2, 31);
+  Operand x = MakeOperand(be, xv, DType::kFloat32, 3, cols, 1);
+  Operand y = MakeOperand(be, yv, DType::kFloat32, 0, cols, 1);
+  RunAndCompare(be, k, {x, y}, params, rows, cols, "flat layout", kNmse, false);
+  RunAndCompare(be, k, {x, y}, params, rows, cols, "unit column stride (padded output)");
+  Operand xt = MakeOperand(be, xv, DType::kFloat32, 3, 1, rows);   // read transposed
+  RunAndCompare(be, k, {xt, y}, params, rows, cols, "general strides", kNmse, false);
+  Operand row = MakeOperand(be, yv, DType::kFloat32, 0, 0, 1);     // broadcast down the rows
+  RunAndCompare(be, k, {x, row}, params, rows, cols, "row broadcast", kNmse, false);
 }
 
 TEST(OpenCLBackend, MixedDtypesStoreAsInt32AndFloat32) {

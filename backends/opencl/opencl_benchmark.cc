@@ -17,12 +17,13 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <functional>
 #include <string>
 #include <vector>
 
 #include "backends/opencl/opencl_backend.h"
 #include "graph/error.h"
+#include "graph/expr.h"
+#include "graph/tensor.h"
 
 namespace neon {
 namespace {
@@ -34,41 +35,6 @@ double Seconds(Clock::time_point since) { return std::chrono::duration<double>(C
 double Median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   return values[values.size() / 2];
-}
-
-// Median seconds of `repeats` calls of `body` after one warm-up call.
-double TimeMedian(int repeats, const std::function<void()>& body) {
-  body();
-  std::vector<double> times;
-  for (int r = 0; r < repeats; ++r) {
-    Clock::time_point start = Clock::now();
-    body();
-    times.push_back(Seconds(start));
-  }
-  return Median(times);
-}
-
-// The host bandwidth ceiling: y = a*x + b over n floats, one thread and all
-// threads (OpenMP); the faster is the ceiling. Returns bytes per second.
-double HostCeiling(size_t n, int repeats) {
-  std::vector<float> x(n, 1.5f), y(n, 0.0f);
-  const float a = 1.0001f, b = 0.5f;
-  float* xp = x.data();
-  float* yp = y.data();
-  const long count = static_cast<long>(n);
-  double one = TimeMedian(repeats, [&] {
-    for (long e = 0; e < count; ++e) yp[e] = a * xp[e] + b;
-  });
-  double all = TimeMedian(repeats, [&] {
-#pragma omp parallel for schedule(static)
-    for (long e = 0; e < count; ++e) yp[e] = a * xp[e] + b;
-  });
-  volatile float sink = y[n / 2];
-  (void)sink;
-  const double bytes = 2.0 * sizeof(float) * n;
-  std::printf("  host y=a*x+b loop: 1 thread %.2f GB/s, all threads %.2f GB/s\n", bytes / one / 1e9,
-              bytes / all / 1e9);
-  return bytes / std::min(one, all);
 }
 
 FusedKernel SigmoidPlan() {
@@ -84,26 +50,73 @@ FusedKernel SigmoidPlan() {
 void BenchSigmoid(OpenCLBackend& be, bool quick) {
   const int64_t rows = quick ? 1024 : 4096, cols = 8192;
   const size_t n = static_cast<size_t>(rows * cols);
-  const int repeats = quick ? 3 : 9;
+  const int repeats = quick ? 5 : 15;
   std::printf("fused sigmoid over %zu float32 (%lld x %lld)\n", n, static_cast<long long>(rows),
               static_cast<long long>(cols));
-  const double ceiling = HostCeiling(n, repeats);
-  std::vector<float> host(n);
+  std::vector<float> host(n), host_y(n);
   for (size_t e = 0; e < n; ++e) host[e] = static_cast<float>(e % 2000) * 0.01f - 10.0f;
+  // The ceiling: a plain y = a*x + b loop over the same bytes, one thread and
+  // all threads (OpenMP); per round the faster of the two counts.
+  float* xp = host.data();
+  float* yp = host_y.data();
+  const long count = static_cast<long>(n);
+  auto host_one = [&] {
+    for (long e = 0; e < count; ++e) yp[e] = 1.0001f * xp[e] + 0.5f;
+  };
+  auto host_all = [&] {
+#pragma omp parallel for schedule(static)
+    for (long e = 0; e < count; ++e) yp[e] = 1.0001f * xp[e] + 0.5f;
+  };
   std::shared_ptr<Buffer> x = be.allocate(n * sizeof(float)), y = be.allocate(n * sizeof(float));
   be.copy_in(*x, 0, host.data(), n * sizeof(float));
   FusedKernel plan = SigmoidPlan();
   KernelArgs args{rows, cols, {{x.get(), 0, cols, 1, DType::kFloat32}}, {y.get(), 0, cols, 1, DType::kFloat32}, {1.0}};
-  double seconds = TimeMedian(repeats, [&] {
+  auto device_run = [&] {
     be.run(plan, args);
     be.synchronize();
-  });
-  std::vector<float> check(4);
-  be.copy_out(*y, 0, check.data(), sizeof(float));
-  if (std::abs(check[0] - 1.0f / (1.0f + std::exp(10.0f))) > 1e-6f) throw BackendError("sigmoid result is wrong");
+  };
+  // The same through the IR: op-tree -> plan (cached) -> run.
+  Tensor tx(be, {rows, cols}), ty(be, {rows, cols});
+  tx.set<float>(host);
+  auto device_ir = [&] {
+    ty.assign(1.0 / (1.0 + exp(-Expr(tx))));
+    be.synchronize();
+  };
+  host_one();
+  host_all();
+  device_run();
+  device_ir();
+  // Rounds interleave the four so changing load on a shared machine hits all alike.
+  std::vector<double> one_s, all_s, run_s, ir_s;
+  for (int r = 0; r < repeats; ++r) {
+    Clock::time_point start = Clock::now();
+    host_one();
+    one_s.push_back(Seconds(start));
+    start = Clock::now();
+    host_all();
+    all_s.push_back(Seconds(start));
+    start = Clock::now();
+    device_run();
+    run_s.push_back(Seconds(start));
+    start = Clock::now();
+    device_ir();
+    ir_s.push_back(Seconds(start));
+  }
+  volatile float sink = host_y[n / 2];
+  (void)sink;
+  float first = 0;
+  be.copy_out(*y, 0, &first, sizeof first);
+  if (std::abs(first - 1.0f / (1.0f + std::exp(10.0f))) > 1e-6f) throw BackendError("sigmoid result is wrong");
+  if (std::abs(ty.get<float>()[0] - first) > 1e-6f) throw BackendError("IR sigmoid result is wrong");
   const double bytes = 2.0 * sizeof(float) * n;
-  std::printf("  opencl fused sigmoid: %.2f GB/s (%.2f ms)\n", bytes / seconds / 1e9, seconds * 1e3);
-  std::printf("  RATIO sigmoid/ceiling = %.3f (goal >= 0.5)\n", bytes / seconds / ceiling);
+  auto rate = [&](const std::vector<double>& times) { return bytes / Median(times) / 1e9; };
+  const double ceiling = std::max(rate(one_s), rate(all_s));
+  std::printf("  host y=a*x+b loop: 1 thread %.2f GB/s, all threads %.2f GB/s (medians of %d rounds)\n", rate(one_s),
+              rate(all_s), repeats);
+  std::printf("  opencl run(): %.2f GB/s (%.2f ms); y.assign(1/(1+exp(-x))): %.2f GB/s (%.2f ms)\n", rate(run_s),
+              Median(run_s) * 1e3, rate(ir_s), Median(ir_s) * 1e3);
+  std::printf("  RATIO sigmoid/ceiling = %.3f via run(), %.3f via the IR (goal >= 0.5)\n", rate(run_s) / ceiling,
+              rate(ir_s) / ceiling);
 }
 
 void BenchGemm(OpenCLBackend& be, bool quick) {
@@ -132,10 +145,18 @@ void BenchGemm(OpenCLBackend& be, bool quick) {
     be.gemm(args);
     be.synchronize();
   };
+  Tensor ta(be, {size, size}), tb(be, {size, size}), tc(be, {size, size});
+  ta.set<float>(host);
+  tb.set<float>(host);
+  auto through_ir = [&] {
+    tc.assign(dot(ta, tb));
+    be.synchronize();
+  };
   // Interleave so drift in machine load hits both alike.
   direct();
   ours();
-  std::vector<double> direct_times, our_times;
+  through_ir();
+  std::vector<double> direct_times, our_times, ir_times;
   for (int r = 0; r < repeats; ++r) {
     Clock::time_point start = Clock::now();
     direct();
@@ -143,13 +164,19 @@ void BenchGemm(OpenCLBackend& be, bool quick) {
     start = Clock::now();
     ours();
     our_times.push_back(Seconds(start));
+    start = Clock::now();
+    through_ir();
+    ir_times.push_back(Seconds(start));
   }
   const double flops = 2.0 * size * size * size;
-  const double direct_s = Median(direct_times), our_s = Median(our_times);
+  const double direct_s = Median(direct_times), our_s = Median(our_times), ir_s = Median(ir_times);
   std::printf("gemm %lld^3 float32\n", static_cast<long long>(size));
-  std::printf("  direct CLBlast: %.1f GFLOP/s (%.1f ms); gemm(): %.1f GFLOP/s (%.1f ms)\n", flops / direct_s / 1e9,
-              direct_s * 1e3, flops / our_s / 1e9, our_s * 1e3);
-  std::printf("  RATIO gemm()/CLBlast = %.3f (goal >= 0.95)\n", direct_s / our_s);
+  std::printf("  direct CLBlast: %.1f GFLOP/s (%.1f ms); gemm(): %.1f GFLOP/s (%.1f ms); c.assign(dot(a, b)): "
+              "%.1f GFLOP/s (%.1f ms)\n",
+              flops / direct_s / 1e9, direct_s * 1e3, flops / our_s / 1e9, our_s * 1e3, flops / ir_s / 1e9,
+              ir_s * 1e3);
+  std::printf("  RATIO gemm()/CLBlast = %.3f, IR/CLBlast = %.3f (goal >= 0.95)\n", direct_s / our_s,
+              direct_s / ir_s);
 }
 
 // Plans never seen before: each unary op in turn after a multiply by a scalar.
