@@ -21,12 +21,13 @@ using opencl_test::SharedBackend;
 constexpr double kNmse = 1e-7;
 
 void Gemm(Backend& be, DType dtype, int64_t m, int64_t n, int64_t k, bool ta, bool tb, int64_t batch, double alpha,
-          double beta, bool nan_c) {
+          double beta, bool nan_c, bool shared_a = false) {
   const int64_t pad = 3;
   const int64_t a_rows = ta ? k : m, a_cols = ta ? m : k, b_rows = tb ? n : k, b_cols = tb ? k : n;
   const int64_t lda = a_cols + pad, ldb = b_cols + 1, ldc = n + 2;
-  const int64_t sa = a_rows * lda + 5, sb = b_rows * ldb, sc = m * ldc + 1;
-  std::vector<double> a = RandomValues(7 + batch * sa, -1, 1, 20), b = RandomValues(2 + batch * sb, -1, 1, 21);
+  // shared_a: every batch entry uses the same A (batch stride 0).
+  const int64_t sa = shared_a ? 0 : a_rows * lda + 5, sb = b_rows * ldb, sc = m * ldc + 1;
+  std::vector<double> a = RandomValues(7 + std::max<int64_t>(batch * sa, a_rows * lda), -1, 1, 20), b = RandomValues(2 + batch * sb, -1, 1, 21);
   std::vector<double> c = RandomValues(1 + batch * sc, -1, 1, 22);
   if (nan_c) std::fill(c.begin(), c.end(), NAN);
   Operand da = MakeOperand(be, a, dtype, 0, 0, 0), db = MakeOperand(be, b, dtype, 0, 0, 0),
@@ -67,14 +68,16 @@ TEST(OpenCLGemm, TransposesOffsetsLdAlphaBeta) {
   }
   Gemm(be, DType::kFloat64, 19, 13, 11, true, false, 1, 0.75, 2.0, false);
   Gemm(be, DType::kFloat32, 9, 12, 7, false, true, 3, 1.0, 0.5, false);   // strided batch
+  Gemm(be, DType::kFloat32, 9, 12, 7, true, false, 4, 2.0, 0.0, false, true);   // A shared across the batch
   Gemm(be, DType::kFloat32, 21, 5, 0, false, false, 2, 1.0, 3.0, false);  // k = 0: C = beta C
 }
 
 TEST(OpenCLGemm, BetaZeroIgnoresNaNInC) {
   Backend& be = SharedBackend();
   Gemm(be, DType::kFloat32, 20, 24, 16, false, false, 1, 1.0, 0.0, true);
-  // Large enough for CLBlast's indirect path (pad/transpose kernels + xgemm).
-  Gemm(be, DType::kFloat32, 520, 512, 500, false, true, 1, 1.0, 0.0, true);
+  // m n k above CLBlast's XGEMM_MIN_INDIRECT_SIZE^3 (896^3 on PoCL): the
+  // indirect path (pad/transpose kernels + xgemm).
+  Gemm(be, DType::kFloat32, 912, 904, 900, false, true, 1, 1.0, 0.0, true);
   Gemm(be, DType::kFloat32, 6, 8, 0, false, false, 1, 1.0, 0.0, true);
 }
 
