@@ -21,8 +21,8 @@ struct RenderedKernel {
   static constexpr const char* kName = "neon_fused";
   // Elementwise kernels only, same arguments: the program for views whose
   // column strides are all 1 (2-D range), and for views that are all
-  // row-major contiguous over (rows, cols) (1-D range over rows * cols;
-  // strides ignored, element (i, j) at offset + i * cols + j).
+  // row-major contiguous over (rows, cols) (1-D range of exactly rows * cols
+  // items, no bounds test; strides ignored, (i, j) at offset + i * cols + j).
   static constexpr const char* kUnitName = "neon_fused_unit";
   static constexpr const char* kFlatName = "neon_fused_flat";
 

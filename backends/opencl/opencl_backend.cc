@@ -253,6 +253,14 @@ void OpenCLBackend::run(const FusedKernel& kernel, const KernelArgs& args) {
   auto row_major = [&](const TensorRef& ref) { return ref.col_stride == 1 && (ref.row_stride == args.cols || args.rows == 1); };
   bool flat = unit && row_major(out);
   for (const TensorRef& ref : args.inputs) flat = flat && row_major(ref);
+  // The flat kernel has no bounds test: its work-group size must divide rows * cols.
+  const size_t total = static_cast<size_t>(args.rows) * static_cast<size_t>(args.cols);
+  size_t flat_group = 1;
+  if (flat) {
+    const size_t limit = compiled.flat_group_limit;
+    flat_group = total <= limit ? total : std::min(Pow2Floor(limit), total & (~total + 1));   // lowest set bit
+    flat = flat_group == total || flat_group >= 32;
+  }
   cl_kernel k = flat ? compiled.flat_kernel.get() : unit ? compiled.unit_kernel.get() : compiled.kernel.get();
   const bool is_double = kernel.compute_dtype == DType::kFloat64;
   const size_t real_size = is_double ? sizeof(double) : sizeof(float);
@@ -309,10 +317,7 @@ void OpenCLBackend::run(const FusedKernel& kernel, const KernelArgs& args) {
   }
   if (!kernel.has_reduction) {
     if (flat) {
-      const size_t total = static_cast<size_t>(args.rows * args.cols);
-      const size_t group = std::min(compiled.flat_group_limit, Pow2Ceil(total));
-      const size_t global = RoundUp(total, group);
-      CheckCl(clEnqueueNDRangeKernel(queue_.get(), k, 1, nullptr, &global, &group, 0, nullptr, nullptr),
+      CheckCl(clEnqueueNDRangeKernel(queue_.get(), k, 1, nullptr, &total, &flat_group, 0, nullptr, nullptr),
               "clEnqueueNDRangeKernel (fused elementwise, flat)");
       return;
     }

@@ -168,7 +168,9 @@ TEST(OpenCLBackend, LayoutVariantsAgree) {
   // Each elementwise program has a flat (all row-major contiguous), a
   // unit-column-stride and a general-stride kernel; all must agree.
   Backend& be = SharedBackend();
-  const int64_t rows = 23, cols = 41;
+  // 23 x 41 fits one work-group; 96 x 80 splits into groups dividing 7680;
+  // 33 x 33 = 1089 is odd and above the group limit, so it takes the 2-D path.
+  for (auto [rows, cols] : {std::pair<int64_t, int64_t>{23, 41}, {96, 80}, {33, 33}}) {
   FusedKernel k = Elementwise(DType::kFloat32, 2,
                               {{OpKind::kTensor, -1, -1, 0}, {OpKind::kTensor, -1, -1, 1}, {OpKind::kMul, 0, 1},
                                {OpKind::kRowIndex}, {OpKind::kAdd, 2, 3}, {OpKind::kColIndex}, {OpKind::kSub, 4, 5},
@@ -184,6 +186,7 @@ TEST(OpenCLBackend, LayoutVariantsAgree) {
   RunAndCompare(be, k, {xt, y}, params, rows, cols, "general strides", kNmse, false);
   Operand row = MakeOperand(be, yv, DType::kFloat32, 0, 0, 1);     // broadcast down the rows
   RunAndCompare(be, k, {x, row}, params, rows, cols, "row broadcast", kNmse, false);
+  }
 }
 
 TEST(OpenCLBackend, MixedDtypesStoreAsInt32AndFloat32) {
