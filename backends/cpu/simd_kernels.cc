@@ -82,6 +82,19 @@ HWY_INLINE V Exp2Spec(D d, V x) {  // float64 only: x * ln2 is exact enough ther
   return ExpSpec(d, hn::Mul(x, hn::Set(d, 0.6931471805599453094)));
 }
 
+// 2^y for shift: exact (built from the exponent bits) for finite integral y,
+// so x * 2^y rounds once, like the spec; exp2 otherwise. float64 only.
+template <class D, class V>
+HWY_INLINE V ShiftScale(D d, V y) {
+  const hn::RebindToSigned<D> di;
+  const auto integral = hn::And(hn::Eq(hn::Round(y), y),
+                                hn::And(hn::Ge(y, hn::Set(d, -1022.0)), hn::Le(y, hn::Set(d, 1023.0))));
+  const V clamped = hn::Min(hn::Max(y, hn::Set(d, -1022.0)), hn::Set(d, 1023.0));  // lanes not used stay valid
+  const auto exponent = hn::Add(hn::ConvertTo(di, clamped), hn::Set(di, int64_t{1023}));
+  const V exact = hn::BitCast(d, hn::ShiftLeft<52>(exponent));
+  return hn::IfThenElse(integral, exact, Exp2Spec(d, y));
+}
+
 // ---- loops over tiles ----
 
 template <class F>
@@ -236,7 +249,7 @@ void Binary(OpKind op, const float* a, const float* b, float* dst, size_t n, Bro
       });
     case OpKind::kPow: return BinaryLoopF64(a, b, dst, n, bc, [](auto d, auto x, auto y) { return PowF64(d, x, y); });
     case OpKind::kShift:
-      return BinaryLoopF64(a, b, dst, n, bc, [](auto d, auto x, auto y) { return hn::Mul(x, Exp2Spec(d, y)); });
+      return BinaryLoopF64(a, b, dst, n, bc, [](auto d, auto x, auto y) { return hn::Mul(x, ShiftScale(d, y)); });
     default: break;
   }
   for (size_t i = 0; i < n; ++i) dst[i] = std::numeric_limits<float>::quiet_NaN();
