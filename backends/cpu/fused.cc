@@ -20,10 +20,10 @@ namespace neon::cpu {
 
 namespace {
 
-constexpr int64_t kTileCap = 1024;          // elements per register tile (a multiple of kTilePad)
+constexpr int64_t kTileCap = 1024;          // elements per register tile
 constexpr int64_t kParallelMin = 1 << 15;   // smaller launches stay on the calling thread
 constexpr int64_t kNoIndex = std::numeric_limits<int64_t>::max();
-static_assert(kTileCap % kTilePad == 0);
+constexpr int kStagedRows = 16;             // float32 column sums flushed to float64 this often
 
 int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -340,17 +340,38 @@ T* Scratch(size_t elements) {
   return scratch.data();
 }
 
-// Evaluates the program over one block; returns the result tile (row-major nr x nc).
+// Where a block of `ref` lies in memory when it is one contiguous run of T, else null.
 template <typename T>
-const T* EvalBlock(const Program<T>& p, const Space<T>& s, const Block& b, T* scratch) {
+T* ContiguousRun(const TensorRef& ref, const Block& b) {
+  if (ref.dtype != DTypeOf<T>() || ref.col_stride != 1 || (b.nr > 1 && ref.row_stride != b.nc)) return nullptr;
+  return HostPointer<T>(ref) + b.i0 * ref.row_stride + b.j0;
+}
+
+// Evaluates the program over one block; returns the result tile (row-major nr x nc).
+// Contiguous inputs are read in place; when `direct_out` is given, the last
+// instruction writes there and the result is direct_out itself.
+template <typename T>
+const T* EvalBlock(const Program<T>& p, const Space<T>& s, const Block& b, T* scratch, T* direct_out) {
   const std::vector<Instr>& instrs = *p.instrs;
   const size_t n = static_cast<size_t>(b.nr * b.nc);
+  thread_local std::vector<const T*> reg;
+  reg.resize(instrs.size());
   for (size_t k = 0; k < instrs.size(); ++k) {
-    if (p.buffer[k] < 0) continue;
     const Instr& in = instrs[k];
+    if (p.buffer[k] < 0) {
+      reg[k] = &p.value[k];
+      continue;
+    }
     T* dst = scratch + p.buffer[k] * kTileCap;
+    reg[k] = dst;
     switch (in.op) {
-      case OpKind::kTensor: LoadTile(s.args->inputs[in.slot], b, dst); break;
+      case OpKind::kTensor:
+        if (const T* run = ContiguousRun<T>(s.args->inputs[in.slot], b)) {
+          reg[k] = run;
+        } else {
+          LoadTile(s.args->inputs[in.slot], b, dst);
+        }
+        break;
       case OpKind::kRowIndex:
         for (int64_t r = 0; r < b.nr; ++r) std::fill(dst + r * b.nc, dst + (r + 1) * b.nc, static_cast<T>(b.i0 + r));
         break;
@@ -372,14 +393,15 @@ const T* EvalBlock(const Program<T>& p, const Space<T>& s, const Block& b, T* sc
           std::copy_n(s.reduced + (b.i0 + r) * s.cols + b.j0, b.nc, dst + r * b.nc);
         break;
       default: {
-        const auto operand = [&](int32_t reg) -> const T* {
-          return p.buffer[reg] < 0 ? &p.value[reg] : scratch + p.buffer[reg] * kTileCap;
-        };
+        if (direct_out != nullptr && k + 1 == instrs.size()) {
+          dst = direct_out;
+          reg[k] = dst;
+        }
         if (ClassOf(in.op) == OpClass::kUnary) {
-          Ops<T>::Unary(in.op, operand(in.a), dst, n);
+          Ops<T>::Unary(in.op, reg[in.a], dst, n);
         } else {
           const Broadcast bc = p.buffer[in.a] < 0 ? Broadcast::kA : p.buffer[in.b] < 0 ? Broadcast::kB : Broadcast::kNone;
-          Ops<T>::Binary(in.op, operand(in.a), operand(in.b), dst, n, bc);
+          Ops<T>::Binary(in.op, reg[in.a], reg[in.b], dst, n, bc);
         }
       }
     }
@@ -389,7 +411,7 @@ const T* EvalBlock(const Program<T>& p, const Space<T>& s, const Block& b, T* sc
     std::fill(dst, dst + n, p.value.back());
     return dst;
   }
-  return scratch + p.buffer.back() * kTileCap;
+  return reg.back();
 }
 
 // Runs fn(task, scratch) for task in [0, count), on up to `threads` threads when `big`.
@@ -421,7 +443,9 @@ void RunElementwise(const Program<T>& p, const Space<T>& s, const TensorRef& out
     Block b{(t / col_blocks) * nr, 0, (t % col_blocks) * nc, 0};
     b.nr = std::min(nr, s.rows - b.i0);
     b.nc = std::min(nc, s.cols - b.j0);
-    StoreTile(out, b, EvalBlock(p, s, b, scratch));
+    T* direct = ContiguousRun<T>(out, b);
+    const T* result = EvalBlock(p, s, b, scratch, direct);
+    if (result != direct) StoreTile(out, b, result);
   });
 }
 
@@ -510,8 +534,10 @@ void Reduce(const Program<T>& p, const Space<T>& s, const Reduction<T>& red, int
   const int64_t rows = s.rows, cols = s.cols;
   int64_t bw, bh;
   if (axis == 0) {
-    bw = std::min<int64_t>(cols, kTileCap);
-    bh = std::clamp<int64_t>(CeilDiv(int64_t{1} << 18, std::max<int64_t>(bw, 1)), 1, std::max<int64_t>(rows, 1));
+    // Tasks span whole rows (up to 16384 columns) so each streams memory in order;
+    // the column accumulators (float64) stay in L1/L2.
+    bw = std::min<int64_t>(cols, int64_t{1} << 14);
+    bh = std::clamp<int64_t>(CeilDiv(int64_t{1} << 20, std::max<int64_t>(bw, 1)), 1, std::max<int64_t>(rows, 1));
   } else {
     bw = std::min<int64_t>(cols, int64_t{1} << 16);
     const int64_t target = axis == 1 ? (int64_t{1} << 14) : (int64_t{1} << 16);
@@ -531,10 +557,16 @@ void Reduce(const Program<T>& p, const Space<T>& s, const Reduction<T>& red, int
     const TileShape ts = TilesOf(h, w);
     std::vector<int32_t> arg_rows;  // axis 0 argmax/argmin: row of each column's best
     if (axis == 0 && red.is_arg) arg_rows.assign(w, std::numeric_limits<int32_t>::max());
+    std::vector<T> stage;         // axis 0 float32 sum: column sums of the last rows
+    std::vector<int> staged;      // rows in `stage`, per tile column
+    if (axis == 0 && red.op == OpKind::kSum && std::is_same_v<T, float>) {
+      stage.assign(w, T(0));
+      staged.assign(CeilDiv(w, ts.nc), 0);
+    }
     for (int64_t ti = 0; ti < h; ti += ts.nr) {
       for (int64_t tj = 0; tj < w; tj += ts.nc) {
         const Block b{i0 + ti, std::min(ts.nr, h - ti), j0 + tj, std::min(ts.nc, w - tj)};
-        const T* tile = EvalBlock(p, s, b, scratch);
+        const T* tile = EvalBlock(p, s, b, scratch, static_cast<T*>(nullptr));
         if (axis == 1) {
           for (int64_t r = 0; r < b.nr; ++r)
             red.FoldRun(tile + r * b.nc, b.nc, b.j0, partials, bj * rows + b.i0 + r);
@@ -542,7 +574,17 @@ void Reduce(const Program<T>& p, const Space<T>& s, const Reduction<T>& red, int
           const size_t at = bi * cols + b.j0;
           for (int64_t r = 0; r < b.nr; ++r) {
             const T* run = tile + r * b.nc;
-            if (red.op == OpKind::kSum) {
+            if (red.op == OpKind::kSum && std::is_same_v<T, float>) {
+              // float32 lanes for up to kStagedRows rows, then into the float64 partials:
+              // a quarter of the accumulator traffic, at float64 accuracy over long columns.
+              float* st = reinterpret_cast<float*>(stage.data()) + tj;
+              SimdAccumulateSumF32(reinterpret_cast<const float*>(run), st, b.nc);
+              if (++staged[tj / ts.nc] == kStagedRows) {
+                SimdAccumulateSum(st, &partials.sum[at], b.nc);
+                std::fill(st, st + b.nc, 0.0f);
+                staged[tj / ts.nc] = 0;
+              }
+            } else if (red.op == OpKind::kSum) {
               Ops<T>::AccumulateSum(run, &partials.sum[at], b.nc);
             } else if (red.is_arg) {
               Ops<T>::AccumulateArg(red.is_max, run, static_cast<int32_t>(b.i0 + r), &partials.value[at],
@@ -558,6 +600,11 @@ void Reduce(const Program<T>& p, const Space<T>& s, const Reduction<T>& red, int
             red.FoldRun(tile + r * b.nc, b.nc, (b.i0 + r) * cols + b.j0, partials, t);
         }
       }
+    }
+    for (size_t c = 0; c < staged.size(); ++c) {
+      const int64_t tj = static_cast<int64_t>(c) * ts.nc, nc = std::min(ts.nc, w - tj);
+      if (staged[c] > 0)
+        SimdAccumulateSum(reinterpret_cast<const float*>(stage.data()) + tj, &partials.sum[bi * cols + j0 + tj], nc);
     }
     for (size_t c = 0; c < arg_rows.size(); ++c) {
       if (arg_rows[c] != std::numeric_limits<int32_t>::max()) partials.index[bi * cols + j0 + c] = arg_rows[c];

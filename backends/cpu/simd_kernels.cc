@@ -2,6 +2,7 @@
 // per SIMD target (foreach_target.h) and the best target is chosen at run time.
 #include "backends/cpu/simd_kernels.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -97,59 +98,85 @@ HWY_INLINE V ShiftScale(D d, V y) {
 
 // ---- loops over tiles ----
 
+// Loops read and write exactly n elements: full vectors, then the tail through
+// a small padded copy (so tiles may live in tensors' own memory).
+template <class D, class F>
+HWY_INLINE void UnaryLoopD(const float* src, float* dst, size_t n, F f) {
+  using T = hn::TFromD<D>;
+  const D d;
+  const hn::Rebind<float, D> df;
+  const size_t lanes = hn::Lanes(d);
+  const auto load = [&](const float* p) {
+    if constexpr (sizeof(T) == 4) return hn::LoadU(d, p); else return hn::PromoteTo(d, hn::LoadU(df, p));
+  };
+  const auto store = [&](auto v, float* p) {
+    if constexpr (sizeof(T) == 4) hn::StoreU(v, d, p); else hn::StoreU(hn::DemoteTo(df, v), df, p);
+  };
+  size_t i = 0;
+  for (; i + lanes <= n; i += lanes) store(f(d, load(src + i)), dst + i);
+  if (i < n) {
+    HWY_ALIGN float in[hn::MaxLanes(D())] = {}, out[hn::MaxLanes(D())];
+    std::copy(src + i, src + n, in);
+    store(f(d, load(in)), out);
+    std::copy(out, out + (n - i), dst + i);
+  }
+}
+
 template <class F>
 HWY_INLINE void UnaryLoop(const float* src, float* dst, size_t n, F f) {
-  const DF d;
-  const size_t lanes = hn::Lanes(d);
-  for (size_t i = 0; i < n; i += lanes) hn::StoreU(f(d, hn::LoadU(d, src + i)), d, dst + i);
+  UnaryLoopD<DF>(src, dst, n, f);
 }
 
 // Promotes to float64, applies f, rounds back: for ops whose float32 versions
 // would lose accuracy (exp2, sig2, tanh2, pow, shift).
 template <class F>
 HWY_INLINE void UnaryLoopF64(const float* src, float* dst, size_t n, F f) {
-  const DD dd;
-  const DFHalf df;
-  const size_t lanes = hn::Lanes(dd);
-  for (size_t i = 0; i < n; i += lanes) {
-    hn::StoreU(hn::DemoteTo(df, f(dd, hn::PromoteTo(dd, hn::LoadU(df, src + i)))), df, dst + i);
-  }
+  UnaryLoopD<DD>(src, dst, n, f);
 }
 
-template <class F>
-HWY_INLINE void BinaryLoop(const float* a, const float* b, float* dst, size_t n,
-                           Broadcast broadcast, F f) {
-  const DF d;
+template <class D, class F>
+HWY_INLINE void BinaryLoopD(const float* a, const float* b, float* dst, size_t n, Broadcast bc, F f) {
+  using T = hn::TFromD<D>;
+  const D d;
+  const hn::Rebind<float, D> df;
   const size_t lanes = hn::Lanes(d);
-  switch (broadcast) {
+  const auto load = [&](const float* p) {
+    if constexpr (sizeof(T) == 4) return hn::LoadU(d, p); else return hn::PromoteTo(d, hn::LoadU(df, p));
+  };
+  const auto store = [&](auto v, float* p) {
+    if constexpr (sizeof(T) == 4) hn::StoreU(v, d, p); else hn::StoreU(hn::DemoteTo(df, v), df, p);
+  };
+  const auto va = hn::Set(d, static_cast<T>(a[0]));
+  const auto vb = hn::Set(d, static_cast<T>(b[0]));
+  size_t i = 0;
+  switch (bc) {
     case Broadcast::kNone:
-      for (size_t i = 0; i < n; i += lanes)
-        hn::StoreU(f(d, hn::LoadU(d, a + i), hn::LoadU(d, b + i)), d, dst + i);
+      for (; i + lanes <= n; i += lanes) store(f(d, load(a + i), load(b + i)), dst + i);
       break;
-    case Broadcast::kA: {
-      const auto va = hn::Set(d, a[0]);
-      for (size_t i = 0; i < n; i += lanes) hn::StoreU(f(d, va, hn::LoadU(d, b + i)), d, dst + i);
+    case Broadcast::kA:
+      for (; i + lanes <= n; i += lanes) store(f(d, va, load(b + i)), dst + i);
       break;
-    }
-    case Broadcast::kB: {
-      const auto vb = hn::Set(d, b[0]);
-      for (size_t i = 0; i < n; i += lanes) hn::StoreU(f(d, hn::LoadU(d, a + i), vb), d, dst + i);
+    case Broadcast::kB:
+      for (; i + lanes <= n; i += lanes) store(f(d, load(a + i), vb), dst + i);
       break;
-    }
+  }
+  if (i < n) {
+    HWY_ALIGN float ta[hn::MaxLanes(D())] = {}, tb[hn::MaxLanes(D())] = {}, out[hn::MaxLanes(D())];
+    if (bc != Broadcast::kA) std::copy(a + i, a + n, ta);
+    if (bc != Broadcast::kB) std::copy(b + i, b + n, tb);
+    store(f(d, bc == Broadcast::kA ? va : load(ta), bc == Broadcast::kB ? vb : load(tb)), out);
+    std::copy(out, out + (n - i), dst + i);
   }
 }
 
 template <class F>
-HWY_INLINE void BinaryLoopF64(const float* a, const float* b, float* dst, size_t n,
-                              Broadcast broadcast, F f) {
-  const DD dd;
-  const DFHalf df;
-  const size_t lanes = hn::Lanes(dd);
-  for (size_t i = 0; i < n; i += lanes) {
-    const auto va = broadcast == Broadcast::kA ? hn::Set(dd, a[0]) : hn::PromoteTo(dd, hn::LoadU(df, a + i));
-    const auto vb = broadcast == Broadcast::kB ? hn::Set(dd, b[0]) : hn::PromoteTo(dd, hn::LoadU(df, b + i));
-    hn::StoreU(hn::DemoteTo(df, f(dd, va, vb)), df, dst + i);
-  }
+HWY_INLINE void BinaryLoop(const float* a, const float* b, float* dst, size_t n, Broadcast bc, F f) {
+  BinaryLoopD<DF>(a, b, dst, n, bc, f);
+}
+
+template <class F>
+HWY_INLINE void BinaryLoopF64(const float* a, const float* b, float* dst, size_t n, Broadcast bc, F f) {
+  BinaryLoopD<DD>(a, b, dst, n, bc, f);
 }
 
 template <class D, class M>
@@ -332,6 +359,14 @@ void AccumulateSum(const float* src, double* acc, size_t n) {
   for (; i < n; ++i) acc[i] += src[i];
 }
 
+void AccumulateSumF32(const float* src, float* acc, size_t n) {
+  const DF d;
+  const size_t lanes = hn::Lanes(d);
+  size_t i = 0;
+  for (; i + lanes <= n; i += lanes) hn::StoreU(hn::Add(hn::LoadU(d, acc + i), hn::LoadU(d, src + i)), d, acc + i);
+  for (; i < n; ++i) acc[i] += src[i];
+}
+
 void AccumulateExtreme(bool is_max, const float* src, float* acc, size_t n) {
   const DF d;
   const size_t lanes = hn::Lanes(d);
@@ -385,6 +420,7 @@ HWY_EXPORT(Sum);
 HWY_EXPORT(Extreme);
 HWY_EXPORT(ArgExtreme);
 HWY_EXPORT(AccumulateSum);
+HWY_EXPORT(AccumulateSumF32);
 HWY_EXPORT(AccumulateExtreme);
 HWY_EXPORT(AccumulateArg);
 HWY_EXPORT(TargetName);
@@ -403,6 +439,9 @@ size_t SimdArgExtreme(bool is_max, const float* src, size_t n) {
 }
 void SimdAccumulateSum(const float* src, double* acc, size_t n) {
   HWY_DYNAMIC_DISPATCH(AccumulateSum)(src, acc, n);
+}
+void SimdAccumulateSumF32(const float* src, float* acc, size_t n) {
+  HWY_DYNAMIC_DISPATCH(AccumulateSumF32)(src, acc, n);
 }
 void SimdAccumulateExtreme(bool is_max, const float* src, float* acc, size_t n) {
   HWY_DYNAMIC_DISPATCH(AccumulateExtreme)(is_max, src, acc, n);

@@ -1,7 +1,7 @@
 // Vectorised (Google Highway, runtime-dispatched) loops over float32 tiles:
 // every elementwise op of the fused-kernel language and the reduction steps.
-// Tiles are padded to kTilePad floats, so elementwise ops may run past n up to
-// the padding; reductions read exactly n values.
+// Every loop reads and writes exactly n elements, so a tile may be a run of a
+// tensor's own memory.
 #pragma once
 
 #include <cstddef>
@@ -11,13 +11,10 @@
 
 namespace neon::cpu {
 
-// Tile buffers are allocated in multiples of this many floats (one AVX-512 vector).
-inline constexpr size_t kTilePad = 16;
-
 // Which operand of a binary op is a single value (read from [0]) instead of a tile.
 enum class Broadcast : uint8_t { kNone, kA, kB };
 
-// dst[k] = op(src[k]) for k < n (and through the padding).
+// dst[k] = op(src[k]) for k < n; dst may equal src.
 void SimdUnary(OpKind op, const float* src, float* dst, size_t n);
 // dst[k] = op(a[k], b[k]) with `broadcast` naming an operand that is one value.
 void SimdBinary(OpKind op, const float* a, const float* b, float* dst, size_t n,
@@ -34,6 +31,8 @@ size_t SimdArgExtreme(bool is_max, const float* src, size_t n);
 // Column accumulators (reduction over axis 0), k < n:
 // acc[k] += src[k] in double.
 void SimdAccumulateSum(const float* src, double* acc, size_t n);
+// acc[k] += src[k] in float32 (a short staging sum before SimdAccumulateSum).
+void SimdAccumulateSumF32(const float* src, float* acc, size_t n);
 // acc[k] = max/min(acc[k], src[k]), NaN-propagating.
 void SimdAccumulateExtreme(bool is_max, const float* src, float* acc, size_t n);
 // best[k], index[k] replaced by (src[k], row) when src[k] beats best[k] strictly
