@@ -263,6 +263,11 @@ TEST_F(CpuBackendTest, SigmoidTreeAndLongPrograms) {
             {OpKind::kSub, 6, 7}, {OpKind::kScalar, -1, -1, 0}, {OpKind::kMul, 9, 9}, {OpKind::kMaximum, 0, 10},
             {OpKind::kAdd, 8, 11}};
   Check(be_, k, {rows, cols, {Contiguous(x, cols)}, {}, {1.0}}, {&x}, 1e-12, "sigmoid tree");
+  // The same with exp(-x) read again after the sigmoid (it must still be computed),
+  // and with a parameter that is not 1 (no sigmoid rewrite).
+  k.body.push_back({OpKind::kAdd, 12, 2});
+  Check(be_, k, {rows, cols, {Contiguous(x, cols)}, {}, {1.0}}, {&x}, 1e-12, "sigmoid tree, exp reused");
+  Check(be_, k, {rows, cols, {Contiguous(x, cols)}, {}, {2.0}}, {&x}, 1e-12, "2 / (2 + exp(-x)) tree");
 }
 
 TEST_F(CpuBackendTest, MixedDtypesComputeInFloat64AndStoreInt32) {

@@ -20,7 +20,8 @@ namespace neon::cpu {
 
 namespace {
 
-constexpr int64_t kTileCap = 1024;          // elements per register tile
+constexpr int64_t kTileBytes = 16 << 10;    // all register tiles of a program together (L1)
+constexpr int64_t kMinTile = 256, kMaxTile = 8192;  // elements per register tile
 constexpr int64_t kParallelMin = 1 << 15;   // smaller launches stay on the calling thread
 constexpr int64_t kNoIndex = std::numeric_limits<int64_t>::max();
 constexpr int kStagedRows = 16;             // float32 column sums flushed to float64 this often
@@ -110,13 +111,20 @@ void Validate(const FusedKernel& kernel, const KernelArgs& args) {
 // An instruction list prepared for one launch: each register is either one
 // value for the whole launch (scalars, fully broadcast tensors and ops on them)
 // or a tile buffer, reused once its last reader has run.
+// An instruction list prepared for one launch: each register is either one
+// value for the whole launch (scalars, fully broadcast tensors and ops on them)
+// or a tile buffer, reused once its last reader has run. Recognised subtrees
+// become single vectorised ops (1 / (1 + exp(-x)) -> sig) and instructions
+// nothing reads are skipped.
 template <typename T>
 struct Program {
-  const std::vector<Instr>* instrs = nullptr;
+  std::vector<Instr> code;
+  std::vector<char> skip;    // per register: not evaluated per tile
   std::vector<int> buffer;   // per register: tile buffer, -1 when uniform
   std::vector<T> value;      // per register: the value when uniform
   int num_buffers = 0;
   int result_fill = -1;      // buffer the uniform result is broadcast into
+  int64_t tile = kMinTile;   // elements per register tile: the buffers fill kTileBytes
 };
 
 template <typename T>
@@ -129,22 +137,31 @@ T LoadOne(const TensorRef& ref) {
   return T(0);
 }
 
+// Rewrites div(1, add(1, exp(neg(x)))) (either add order) as sig(x): one pass
+// over the tile instead of four. The spec's sig is that very formula.
+void FuseSigmoid(std::vector<Instr>& code, const std::vector<char>& uniform, const auto& value) {
+  const auto is_one = [&](int32_t r) { return uniform[r] && value[r] == 1; };
+  for (Instr& in : code) {
+    if (in.op != OpKind::kDiv || !is_one(in.a) || uniform[in.b]) continue;
+    const Instr& add = code[in.b];
+    if (add.op != OpKind::kAdd || !(is_one(add.a) || is_one(add.b))) continue;
+    const Instr& exp = code[is_one(add.a) ? add.b : add.a];
+    if (exp.op != OpKind::kExp) continue;
+    const Instr& neg = code[exp.a];
+    if (neg.op != OpKind::kNeg) continue;
+    in = Instr{OpKind::kSig, neg.a};
+  }
+}
+
 template <typename T>
 Program<T> Prepare(const std::vector<Instr>& instrs, const KernelArgs& args) {
   const int n = static_cast<int>(instrs.size());
   Program<T> p;
-  p.instrs = &instrs;
+  p.code = instrs;
+  p.skip.assign(n, 0);
   p.buffer.assign(n, -1);
   p.value.assign(n, T(0));
   std::vector<char> uniform(n, 0);
-  std::vector<int> last_use(n, -1);
-  for (int k = 0; k < n; ++k) {
-    const OpClass c = ClassOf(instrs[k].op);
-    if (c == OpClass::kUnary || c == OpClass::kBinary) last_use[instrs[k].a] = k;
-    if (c == OpClass::kBinary) last_use[instrs[k].b] = k;
-  }
-  last_use[n - 1] = n;
-  std::vector<int> free_buffers;
   for (int k = 0; k < n; ++k) {
     const Instr& in = instrs[k];
     const OpClass c = ClassOf(in.op);
@@ -162,7 +179,24 @@ Program<T> Prepare(const std::vector<Instr>& instrs, const KernelArgs& args) {
       uniform[k] = 1;
       p.value[k] = static_cast<T>(ApplyBinary(in.op, p.value[in.a], p.value[in.b]));
     }
-    if (uniform[k]) continue;
+  }
+  FuseSigmoid(p.code, uniform, p.value);
+  // Liveness, last instruction first: what nothing reads is skipped.
+  std::vector<int> last_use(n, -1);
+  last_use[n - 1] = n;
+  for (int k = n - 1; k >= 0; --k) {
+    if (last_use[k] < 0) p.skip[k] = 1;
+    if (p.skip[k] || uniform[k]) continue;
+    const Instr& in = p.code[k];
+    const OpClass c = ClassOf(in.op);
+    if ((c == OpClass::kUnary || c == OpClass::kBinary) && last_use[in.a] < 0) last_use[in.a] = k;
+    if (c == OpClass::kBinary && last_use[in.b] < 0) last_use[in.b] = k;
+  }
+  std::vector<int> free_buffers;
+  for (int k = 0; k < n; ++k) {
+    if (p.skip[k] || uniform[k]) continue;
+    const Instr& in = p.code[k];
+    const OpClass c = ClassOf(in.op);
     // Operands read for the last time here give their buffers up first, so
     // the result may overwrite one of them (ops read element k before writing it).
     if (c == OpClass::kUnary || c == OpClass::kBinary) {
@@ -176,9 +210,10 @@ Program<T> Prepare(const std::vector<Instr>& instrs, const KernelArgs& args) {
       p.buffer[k] = free_buffers.back();
       free_buffers.pop_back();
     }
-    if (last_use[k] < 0) free_buffers.push_back(p.buffer[k]);  // never read
   }
   if (uniform[n - 1]) p.result_fill = p.num_buffers++;
+  const int64_t fit = kTileBytes / (std::max(p.num_buffers, 1) * static_cast<int64_t>(sizeof(T)));
+  p.tile = std::clamp<int64_t>(fit / 64 * 64, kMinTile, kMaxTile);
   return p;
 }
 
@@ -190,7 +225,7 @@ struct Space {
   const T* reduced = nullptr;  // epilogue: reduced values, row-major rows x cols
 };
 
-// A sub-block of the space, evaluated as one tile of nr * nc <= kTileCap elements.
+// A sub-block of the space, evaluated as one tile of nr * nc <= Program::tile elements.
 struct Block {
   int64_t i0, nr, j0, nc;
 };
@@ -352,17 +387,17 @@ T* ContiguousRun(const TensorRef& ref, const Block& b) {
 // instruction writes there and the result is direct_out itself.
 template <typename T>
 const T* EvalBlock(const Program<T>& p, const Space<T>& s, const Block& b, T* scratch, T* direct_out) {
-  const std::vector<Instr>& instrs = *p.instrs;
+  const std::vector<Instr>& instrs = p.code;
   const size_t n = static_cast<size_t>(b.nr * b.nc);
   thread_local std::vector<const T*> reg;
   reg.resize(instrs.size());
   for (size_t k = 0; k < instrs.size(); ++k) {
     const Instr& in = instrs[k];
-    if (p.buffer[k] < 0) {
+    if (p.skip[k] || p.buffer[k] < 0) {
       reg[k] = &p.value[k];
       continue;
     }
-    T* dst = scratch + p.buffer[k] * kTileCap;
+    T* dst = scratch + p.buffer[k] * p.tile;
     reg[k] = dst;
     switch (in.op) {
       case OpKind::kTensor:
@@ -407,7 +442,7 @@ const T* EvalBlock(const Program<T>& p, const Space<T>& s, const Block& b, T* sc
     }
   }
   if (p.result_fill >= 0) {
-    T* dst = scratch + p.result_fill * kTileCap;
+    T* dst = scratch + p.result_fill * p.tile;
     std::fill(dst, dst + n, p.value.back());
     return dst;
   }
@@ -417,7 +452,7 @@ const T* EvalBlock(const Program<T>& p, const Space<T>& s, const Block& b, T* sc
 // Runs fn(task, scratch) for task in [0, count), on up to `threads` threads when `big`.
 template <typename T, typename Fn>
 void ParallelFor(int64_t count, int threads, bool big, const Program<T>& p, Fn fn) {
-  const size_t scratch_size = static_cast<size_t>(std::max(p.num_buffers, 1)) * kTileCap;
+  const size_t scratch_size = static_cast<size_t>(std::max(p.num_buffers, 1) * p.tile);
   if (threads <= 1 || count <= 1 || !big) {
     T* scratch = Scratch<T>(scratch_size);
     for (int64_t t = 0; t < count; ++t) fn(t, scratch);
@@ -435,8 +470,8 @@ void ParallelFor(int64_t count, int threads, bool big, const Program<T>& p, Fn f
 template <typename T>
 void RunElementwise(const Program<T>& p, const Space<T>& s, const TensorRef& out, int threads) {
   if (s.rows == 0 || s.cols == 0) return;
-  const int64_t nc = std::min(s.cols, kTileCap);
-  const int64_t nr = std::min(s.rows, std::max<int64_t>(1, kTileCap / nc));
+  const int64_t nc = std::min(s.cols, p.tile);
+  const int64_t nr = std::min(s.rows, std::max<int64_t>(1, p.tile / nc));
   const int64_t col_blocks = CeilDiv(s.cols, nc);
   const int64_t count = CeilDiv(s.rows, nr) * col_blocks;
   ParallelFor(count, threads, s.rows * s.cols >= kParallelMin, p, [&](int64_t t, T* scratch) {
@@ -521,9 +556,9 @@ struct Reduction {
 struct TileShape {
   int64_t nr, nc;
 };
-TileShape TilesOf(int64_t bh, int64_t bw) {
-  const int64_t nc = std::min(bw, kTileCap);
-  return {std::min(bh, std::max<int64_t>(1, kTileCap / nc)), nc};
+TileShape TilesOf(int64_t bh, int64_t bw, int64_t tile) {
+  const int64_t nc = std::min(bw, tile);
+  return {std::min(bh, std::max<int64_t>(1, tile / nc)), nc};
 }
 
 // Reduces the body over rows x cols into `reduced` (the output shape, row-major).
@@ -554,7 +589,7 @@ void Reduce(const Program<T>& p, const Space<T>& s, const Reduction<T>& red, int
     const int64_t bi = t / col_blocks, bj = t % col_blocks;
     const int64_t i0 = bi * bh, j0 = bj * bw;
     const int64_t h = std::min(bh, rows - i0), w = std::min(bw, cols - j0);
-    const TileShape ts = TilesOf(h, w);
+    const TileShape ts = TilesOf(h, w, p.tile);
     std::vector<int32_t> arg_rows;  // axis 0 argmax/argmin: row of each column's best
     if (axis == 0 && red.is_arg) arg_rows.assign(w, std::numeric_limits<int32_t>::max());
     std::vector<T> stage;         // axis 0 float32 sum: column sums of the last rows
