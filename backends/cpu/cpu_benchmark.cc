@@ -4,7 +4,7 @@
 //   2. sum over axis 0 / axis 1 of 4096 x 4096 float32 vs a plain summing loop
 //   3. gemm() vs a direct dnnl_sgemm call (2048^3, 64^3, 256 x 4096 x 128)
 //   4. dispatch: median microseconds of run() for a 5-op program on 10 x 10
-// Usage: cpu_benchmark [--threads N] [--reps N] [--quick]
+// Usage: cpu_benchmark [--threads N] [--reps N] [--quick] [--only sigmoid|sum|gemm|dispatch]
 #include <oneapi/dnnl/dnnl.h>
 #include <omp.h>
 
@@ -178,32 +178,35 @@ void BenchDispatch(CpuBackend& be, int reps) {
 int Main(int argc, char** argv) {
   int threads = 0, reps = 11;
   bool quick = false;
+  std::string only;  // run one group: sigmoid, sum, gemm or dispatch
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--threads" && i + 1 < argc) {
       threads = std::atoi(argv[++i]);
     } else if (arg == "--reps" && i + 1 < argc) {
       reps = std::atoi(argv[++i]);
+    } else if (arg == "--only" && i + 1 < argc) {
+      only = argv[++i];
     } else if (arg == "--quick") {
       quick = true;
     } else {
-      std::fprintf(stderr, "usage: cpu_benchmark [--threads N] [--reps N] [--quick]\n");
+      std::fprintf(stderr, "usage: cpu_benchmark [--threads N] [--reps N] [--quick] [--only sigmoid|sum|gemm|dispatch]\n");
       return 2;
     }
   }
   CpuBackend be(threads);
   std::printf("device: %s\nthreads: %d, repetitions: %d (medians; ratio = baseline time / our time)\n\n",
               be.info().description.c_str(), be.num_threads(), reps);
-  BenchElementwise(be, reps, quick ? (1 << 20) : (1 << 25));
-  BenchReductions(be, reps, quick ? 1024 : 4096);
-  if (quick) {
-    BenchGemm(be, reps, 256, 256, 256);
-  } else {
-    BenchGemm(be, reps, 2048, 2048, 2048);
+  const auto wanted = [&](const char* group) { return only.empty() || only == group; };
+  if (wanted("sigmoid")) BenchElementwise(be, reps, quick ? (1 << 20) : (1 << 25));
+  if (wanted("sum")) BenchReductions(be, reps, quick ? 1024 : 4096);
+  if (wanted("gemm")) {
+    const int64_t big = quick ? 256 : 2048;
+    BenchGemm(be, reps, big, big, big);
+    BenchGemm(be, reps, 64, 64, 64);
+    BenchGemm(be, reps, 256, 128, 4096);
   }
-  BenchGemm(be, reps, 64, 64, 64);
-  BenchGemm(be, reps, 256, 128, 4096);
-  BenchDispatch(be, reps);
+  if (wanted("dispatch")) BenchDispatch(be, reps);
   return 0;
 }
 

@@ -552,12 +552,25 @@ struct Reduction {
   }
 };
 
+// The staged column sums start on a cache line with the rows' alignment within
+// it (vector stores never split across lines) and 2 KiB (mod 4 KiB) away from
+// the rows they add, so the CPU never mistakes a store to them for a load of
+// the next row (4K aliasing).
+constexpr int64_t kStageSlack = 1024 + 16;  // floats
+template <typename T>
+float* PlaceStage(std::vector<T>& stage, const T* row) {
+  const auto addr = [](const void* p) { return reinterpret_cast<uintptr_t>(p); };
+  const uintptr_t base = addr(stage.data());
+  const uintptr_t gap = (addr(row) + 2048 - base) % 4096;
+  return reinterpret_cast<float*>(base + gap);
+}
+
 // Tiles of a task block: the tile shape inside a bh x bw block.
 struct TileShape {
   int64_t nr, nc;
 };
-TileShape TilesOf(int64_t bh, int64_t bw, int64_t tile) {
-  const int64_t nc = std::min(bw, tile);
+TileShape TilesOf(int64_t bh, int64_t bw, int64_t max_cols, int64_t tile) {
+  const int64_t nc = std::min(bw, max_cols);
   return {std::min(bh, std::max<int64_t>(1, tile / nc)), nc};
 }
 
@@ -585,41 +598,65 @@ void Reduce(const Program<T>& p, const Space<T>& s, const Reduction<T>& red, int
   const size_t slots = axis == 1 ? col_blocks * rows : axis == 0 ? row_blocks * cols : count;
   Partials<T> partials(slots, red.is_max);
 
+  // A body that is one tensor with unit column stride is reduced straight from memory.
+  const TensorRef* direct = nullptr;
+  if (p.code.size() == 1 && p.code[0].op == OpKind::kTensor && p.buffer[0] >= 0) {
+    const TensorRef& ref = s.args->inputs[p.code[0].slot];
+    if (ref.dtype == DTypeOf<T>() && ref.col_stride == 1) direct = &ref;
+  }
   ParallelFor(count, threads, rows * cols >= kParallelMin, p, [&](int64_t t, T* scratch) {
     const int64_t bi = t / col_blocks, bj = t % col_blocks;
     const int64_t i0 = bi * bh, j0 = bj * bw;
     const int64_t h = std::min(bh, rows - i0), w = std::min(bw, cols - j0);
-    const TileShape ts = TilesOf(h, w, p.tile);
+    // Axis 0 takes tiles of several rows, so column accumulators are updated once per rows.
+    // Read in place, whole rows of the task (no tile buffer to fit).
+    const TileShape ts = direct != nullptr ? TileShape{std::min<int64_t>(h, 4), w}
+                                           : TilesOf(h, w, axis == 0 ? std::max<int64_t>(64, p.tile / 4) : p.tile, p.tile);
     std::vector<int32_t> arg_rows;  // axis 0 argmax/argmin: row of each column's best
     if (axis == 0 && red.is_arg) arg_rows.assign(w, std::numeric_limits<int32_t>::max());
     std::vector<T> stage;         // axis 0 float32 sum: column sums of the last rows
     std::vector<int> staged;      // rows in `stage`, per tile column
+    float* stage_at = nullptr;    // where the staged sums start inside `stage`
     if (axis == 0 && red.op == OpKind::kSum && std::is_same_v<T, float>) {
-      stage.assign(w, T(0));
+      stage.assign(w + kStageSlack, T(0));
       staged.assign(CeilDiv(w, ts.nc), 0);
     }
     for (int64_t ti = 0; ti < h; ti += ts.nr) {
       for (int64_t tj = 0; tj < w; tj += ts.nc) {
         const Block b{i0 + ti, std::min(ts.nr, h - ti), j0 + tj, std::min(ts.nc, w - tj)};
-        const T* tile = EvalBlock(p, s, b, scratch, static_cast<T*>(nullptr));
+        // The tile: rows ld apart, read in place when the body is one contiguous tensor.
+        const T* tile;
+        int64_t ld = b.nc;
+        if (direct != nullptr) {
+          ld = direct->row_stride;
+          tile = HostPointer<T>(*direct) + b.i0 * ld + b.j0;
+        } else {
+          tile = EvalBlock(p, s, b, scratch, static_cast<T*>(nullptr));
+        }
         if (axis == 1) {
           for (int64_t r = 0; r < b.nr; ++r)
-            red.FoldRun(tile + r * b.nc, b.nc, b.j0, partials, bj * rows + b.i0 + r);
+            red.FoldRun(tile + r * ld, b.nc, b.j0, partials, bj * rows + b.i0 + r);
+        } else if (axis == 0 && red.op == OpKind::kSum && std::is_same_v<T, float>) {
+          // float32 sums of up to kStagedRows rows, four rows per pass, then into the
+          // float64 partials: little accumulator traffic, float64 accuracy over long columns.
+          if (stage_at == nullptr) stage_at = PlaceStage(stage, tile);
+          float* st = stage_at + tj;
+          int& count = staged[tj / ts.nc];
+          for (int64_t r = 0; r < b.nr; r += 4) {
+            const int64_t k = std::min<int64_t>(4, b.nr - r);
+            SimdAccumulateRowsF32(reinterpret_cast<const float*>(tile + r * ld), ld, k, st, b.nc);
+            count += static_cast<int>(k);
+            if (count >= kStagedRows) {
+              SimdAccumulateSum(st, &partials.sum[bi * cols + b.j0], b.nc);
+              std::fill(st, st + b.nc, 0.0f);
+              count = 0;
+            }
+          }
         } else if (axis == 0) {
           const size_t at = bi * cols + b.j0;
           for (int64_t r = 0; r < b.nr; ++r) {
-            const T* run = tile + r * b.nc;
-            if (red.op == OpKind::kSum && std::is_same_v<T, float>) {
-              // float32 lanes for up to kStagedRows rows, then into the float64 partials:
-              // a quarter of the accumulator traffic, at float64 accuracy over long columns.
-              float* st = reinterpret_cast<float*>(stage.data()) + tj;
-              SimdAccumulateSumF32(reinterpret_cast<const float*>(run), st, b.nc);
-              if (++staged[tj / ts.nc] == kStagedRows) {
-                SimdAccumulateSum(st, &partials.sum[at], b.nc);
-                std::fill(st, st + b.nc, 0.0f);
-                staged[tj / ts.nc] = 0;
-              }
-            } else if (red.op == OpKind::kSum) {
+            const T* run = tile + r * ld;
+            if (red.op == OpKind::kSum) {
               Ops<T>::AccumulateSum(run, &partials.sum[at], b.nc);
             } else if (red.is_arg) {
               Ops<T>::AccumulateArg(red.is_max, run, static_cast<int32_t>(b.i0 + r), &partials.value[at],
@@ -628,18 +665,17 @@ void Reduce(const Program<T>& p, const Space<T>& s, const Reduction<T>& red, int
               Ops<T>::AccumulateExtreme(red.is_max, run, &partials.value[at], b.nc);
             }
           }
-        } else if (b.nc == cols || b.nr == 1) {  // the tile is one run of linear indices
+        } else if ((b.nc == cols && ld == b.nc) || b.nr == 1) {  // one run of linear indices
           red.FoldRun(tile, b.nr * b.nc, b.i0 * cols + b.j0, partials, t);
         } else {
           for (int64_t r = 0; r < b.nr; ++r)
-            red.FoldRun(tile + r * b.nc, b.nc, (b.i0 + r) * cols + b.j0, partials, t);
+            red.FoldRun(tile + r * ld, b.nc, (b.i0 + r) * cols + b.j0, partials, t);
         }
       }
     }
     for (size_t c = 0; c < staged.size(); ++c) {
       const int64_t tj = static_cast<int64_t>(c) * ts.nc, nc = std::min(ts.nc, w - tj);
-      if (staged[c] > 0)
-        SimdAccumulateSum(reinterpret_cast<const float*>(stage.data()) + tj, &partials.sum[bi * cols + j0 + tj], nc);
+      if (staged[c] > 0) SimdAccumulateSum(stage_at + tj, &partials.sum[bi * cols + j0 + tj], nc);
     }
     for (size_t c = 0; c < arg_rows.size(); ++c) {
       if (arg_rows[c] != std::numeric_limits<int32_t>::max()) partials.index[bi * cols + j0 + c] = arg_rows[c];

@@ -31,8 +31,9 @@ size_t SimdArgExtreme(bool is_max, const float* src, size_t n);
 // Column accumulators (reduction over axis 0), k < n:
 // acc[k] += src[k] in double.
 void SimdAccumulateSum(const float* src, double* acc, size_t n);
-// acc[k] += src[k] in float32 (a short staging sum before SimdAccumulateSum).
-void SimdAccumulateSumF32(const float* src, float* acc, size_t n);
+// acc[k] += sum of rows[r * ld + k] for r < nrows (<= 4), in float32: a short
+// staging sum before SimdAccumulateSum.
+void SimdAccumulateRowsF32(const float* rows, int64_t ld, size_t nrows, float* acc, size_t n);
 // acc[k] = max/min(acc[k], src[k]), NaN-propagating.
 void SimdAccumulateExtreme(bool is_max, const float* src, float* acc, size_t n);
 // best[k], index[k] replaced by (src[k], row) when src[k] beats best[k] strictly
