@@ -40,6 +40,7 @@ struct DeviceInfo {
   std::string name;          // registry name, e.g. "cpu", "opencl:0"
   std::string kind;          // "reference", "cpu", "opencl", ...
   std::string description;   // vendor and device, human-readable
+  std::string device_type = "cpu";  // "cpu", "gpu" or "accelerator"
   uint64_t memory_bytes = 0;
   int compute_units = 0;
   bool supports_float64 = true;
@@ -76,6 +77,16 @@ class Backend {
   // Whether the backend accelerates a named feature natively (optional).
   virtual bool supports(std::string_view feature) const { return false; }
 
+  // ---- scratch memory (not virtual) ----
+
+  // Buffer number `index` of at least `bytes`, reused across calls: the op-tree
+  // compiler keeps its temporaries here so a training loop allocates once.
+  std::shared_ptr<Buffer> scratch(size_t index, size_t bytes) {
+    if (scratch_.size() <= index) scratch_.resize(index + 1);
+    if (!scratch_[index] || scratch_[index]->size_bytes() < bytes) scratch_[index] = allocate(bytes);
+    return scratch_[index];
+  }
+
   // ---- random stream state (not virtual: the same on every backend) ----
 
   // Restart the random stream: the same seed gives the same numbers on every backend.
@@ -88,7 +99,13 @@ class Backend {
     return first;
   }
 
+ protected:
+  // Drop the scratch buffers; a backend calls this first in its destructor,
+  // while the device objects the buffers need still exist.
+  void release_scratch() { scratch_.clear(); }
+
  private:
+  std::vector<std::shared_ptr<Buffer>> scratch_;
   uint64_t seed_ = 0;
   uint64_t random_position_ = 0;
 };

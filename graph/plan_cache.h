@@ -1,0 +1,26 @@
+// Plans cached by the structure of an assignment (Binding::key), so a
+// training loop compiles each expression once. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "graph/plan.h"
+
+namespace neon {
+
+struct PlanCacheStats {
+  uint64_t compiles = 0;  // plans built
+  uint64_t hits = 0;      // assignments that reused a plan
+  uint64_t size = 0;      // plans held
+};
+
+// The cached plan for `key`, or null.
+std::shared_ptr<const Plan> FindPlan(const std::string& key);
+// Store `plan` under `key` (counts a compile).
+std::shared_ptr<const Plan> StorePlan(const std::string& key, Plan plan);
+PlanCacheStats GetPlanCacheStats();
+void ClearPlanCache();
+
+}  // namespace neon

@@ -1,0 +1,202 @@
+#include "graph/tensor.h"
+
+#include <numeric>
+
+#include "graph/error.h"
+#include "graph/expr.h"
+
+namespace neon {
+
+namespace {
+
+std::vector<int64_t> RowMajorStrides(const Shape& shape) {
+  std::vector<int64_t> strides(shape.size(), 1);
+  for (int i = static_cast<int>(shape.size()) - 2; i >= 0; --i) strides[i] = strides[i + 1] * shape[i + 1];
+  return strides;
+}
+
+int64_t Product(const Shape& shape) {
+  return std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
+}
+
+void CheckShape(const Shape& shape, const std::string& what) {
+  if (shape.size() < 2) {
+    throw ShapeError(what + ": shape " + ShapeString(shape) + " has fewer than 2 dimensions (neon tensors are at least 2-D)");
+  }
+  for (int64_t dim : shape) {
+    if (dim < 0) throw ShapeError(what + ": shape " + ShapeString(shape) + " has a negative dimension");
+  }
+}
+
+}  // namespace
+
+std::string ShapeString(const Shape& shape) {
+  std::string text = "(";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i > 0) text += ", ";
+    text += std::to_string(shape[i]);
+  }
+  return text + ")";
+}
+
+Tensor::Tensor(Backend& backend, Shape shape, DType dtype, std::string name)
+    : shape_(std::move(shape)), dtype_(dtype), name_(std::move(name)) {
+  CheckShape(shape_, "tensor '" + name_ + "'");
+  strides_ = RowMajorStrides(shape_);
+  buffer_ = backend.allocate(static_cast<size_t>(Product(shape_)) * SizeOf(dtype_));
+}
+
+Backend& Tensor::backend() const {
+  if (!buffer_) throw ArgumentError("tensor: a null (default-constructed) Tensor has no backend");
+  return buffer_->backend();
+}
+
+int64_t Tensor::size() const { return Product(shape_); }
+
+bool Tensor::is_contiguous() const { return strides_ == RowMajorStrides(shape_) || size() <= 1; }
+
+Tensor Tensor::named(std::string name) const {
+  Tensor view = *this;
+  view.name_ = std::move(name);
+  return view;
+}
+
+Tensor Tensor::reshape(Shape shape) const {
+  int infer = -1;
+  int64_t known = 1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == -1) {
+      if (infer >= 0) throw ShapeError("reshape: more than one -1 in " + ShapeString(shape));
+      infer = static_cast<int>(i);
+    } else {
+      known *= shape[i];
+    }
+  }
+  if (infer >= 0 && known > 0) shape[infer] = size() / known;
+  CheckShape(shape, "reshape of '" + name_ + "'");
+  if (Product(shape) != size()) {
+    throw ShapeError("reshape of '" + name_ + "': " + ShapeString(shape_) + " has " + std::to_string(size()) +
+                     " elements, " + ShapeString(shape) + " has " + std::to_string(Product(shape)));
+  }
+  if (!is_contiguous()) {
+    throw ShapeError("reshape of '" + name_ + "': the view " + ShapeString(shape_) +
+                     " is not contiguous (copy it into a new tensor first)");
+  }
+  Tensor view = *this;
+  view.shape_ = std::move(shape);
+  view.strides_ = RowMajorStrides(view.shape_);
+  return view;
+}
+
+Tensor Tensor::T() const {
+  if (ndim() != 2) throw ShapeError("T(): '" + name_ + "' has shape " + ShapeString(shape_) + ", expected 2-D");
+  Tensor view = *this;
+  std::swap(view.shape_[0], view.shape_[1]);
+  std::swap(view.strides_[0], view.strides_[1]);
+  return view;
+}
+
+Tensor Tensor::rows(int64_t begin, int64_t end) const {
+  if (ndim() != 2 || begin < 0 || end > shape_[0] || begin > end) {
+    throw ShapeError("rows(" + std::to_string(begin) + ", " + std::to_string(end) + ") of '" + name_ +
+                     "' with shape " + ShapeString(shape_) + ": expected a 2-D tensor and 0 <= begin <= end <= rows");
+  }
+  Tensor view = *this;
+  view.offset_ += begin * strides_[0];
+  view.shape_[0] = end - begin;
+  return view;
+}
+
+Tensor Tensor::cols(int64_t begin, int64_t end) const {
+  if (ndim() != 2 || begin < 0 || end > shape_[1] || begin > end) {
+    throw ShapeError("cols(" + std::to_string(begin) + ", " + std::to_string(end) + ") of '" + name_ +
+                     "' with shape " + ShapeString(shape_) + ": expected a 2-D tensor and 0 <= begin <= end <= cols");
+  }
+  Tensor view = *this;
+  view.offset_ += begin * strides_[1];
+  view.shape_[1] = end - begin;
+  return view;
+}
+
+int64_t Tensor::rows2d() const { return ndim() == 2 ? shape_[0] : size() / std::max<int64_t>(shape_.back(), 1); }
+int64_t Tensor::cols2d() const { return shape_.back(); }
+
+int64_t Tensor::row_stride2d() const {
+  if (ndim() == 2) return strides_[0];
+  if (!is_contiguous()) {
+    throw ShapeError("op-tree operand '" + name_ + "': a " + std::to_string(ndim()) +
+                     "-D view must be contiguous to be seen as 2-D");
+  }
+  return shape_.back();
+}
+
+int64_t Tensor::col_stride2d() const { return ndim() == 2 ? strides_[1] : 1; }
+
+Tensor& Tensor::fill(double value) { return assign(Expr(value)); }
+
+template <typename Element>
+std::vector<Element> Tensor::get() const {
+  if (!defined()) throw ArgumentError("get(): null tensor");
+  Tensor source = *this;
+  if (!is_contiguous() || dtype_ != DTypeOf<Element>()) {
+    source = Tensor(backend(), shape_, DTypeOf<Element>(), name_);
+    source.assign(*this);
+  }
+  std::vector<Element> values(static_cast<size_t>(size()));
+  backend().copy_out(*source.buffer_, static_cast<size_t>(source.offset_) * sizeof(Element), values.data(),
+                     values.size() * sizeof(Element));
+  return values;
+}
+
+template <typename Element>
+Tensor& Tensor::set(const std::vector<Element>& values) {
+  if (static_cast<int64_t>(values.size()) != size()) {
+    throw ShapeError("set(): '" + name_ + "' has shape " + ShapeString(shape_) + " (" + std::to_string(size()) +
+                     " elements), got " + std::to_string(values.size()) + " values");
+  }
+  if (is_contiguous() && dtype_ == DTypeOf<Element>()) {
+    backend().copy_in(*buffer_, static_cast<size_t>(offset_) * sizeof(Element), values.data(), values.size() * sizeof(Element));
+    return *this;
+  }
+  Tensor staging(backend(), shape_, DTypeOf<Element>(), name_);
+  staging.set(values);
+  return assign(staging);
+}
+
+template std::vector<float> Tensor::get<float>() const;
+template std::vector<double> Tensor::get<double>() const;
+template std::vector<int32_t> Tensor::get<int32_t>() const;
+template Tensor& Tensor::set<float>(const std::vector<float>&);
+template Tensor& Tensor::set<double>(const std::vector<double>&);
+template Tensor& Tensor::set<int32_t>(const std::vector<int32_t>&);
+
+Tensor empty(Backend& backend, Shape shape, DType dtype, std::string name) {
+  return Tensor(backend, std::move(shape), dtype, std::move(name));
+}
+
+Tensor full(Backend& backend, Shape shape, double value, DType dtype, std::string name) {
+  Tensor tensor(backend, std::move(shape), dtype, std::move(name));
+  tensor.fill(value);
+  return tensor;
+}
+
+Tensor zeros(Backend& backend, Shape shape, DType dtype, std::string name) {
+  return full(backend, std::move(shape), 0.0, dtype, std::move(name));
+}
+
+Tensor ones(Backend& backend, Shape shape, DType dtype, std::string name) {
+  return full(backend, std::move(shape), 1.0, dtype, std::move(name));
+}
+
+template <typename T>
+Tensor array(Backend& backend, const std::vector<T>& values, Shape shape, DType dtype, std::string name) {
+  Tensor tensor(backend, std::move(shape), dtype, std::move(name));
+  tensor.set(values);
+  return tensor;
+}
+
+template Tensor array<float>(Backend&, const std::vector<float>&, Shape, DType, std::string);
+template Tensor array<double>(Backend&, const std::vector<double>&, Shape, DType, std::string);
+template Tensor array<int32_t>(Backend&, const std::vector<int32_t>&, Shape, DType, std::string);
+
+}  // namespace neon
