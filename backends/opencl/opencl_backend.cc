@@ -1,6 +1,7 @@
 #include "backends/opencl/opencl_backend.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -70,12 +71,27 @@ void CheckBytes(const char* what, const Buffer& buffer, size_t offset, size_t by
   }
 }
 
-uint64_t ExactU64(double value, int slot) {
-  if (!(value >= 0.0 && value < 18446744073709551616.0) || value != static_cast<double>(static_cast<uint64_t>(value))) {
-    throw ArgumentError("kernel param " + std::to_string(slot) + " (a rand key or counter) is " +
-                        std::to_string(value) + "; expected a non-negative integer below 2^64");
+// A kRand parameter as an exact integer: a whole number in [0, limit].
+uint64_t ExactU64(double value, int slot, double limit, const char* what) {
+  if (!(value >= 0.0 && value <= limit) || value != std::floor(value)) {
+    throw ArgumentError("run: param " + std::to_string(slot) + " (rand " + what + ") is " + std::to_string(value) +
+                        "; expected a whole number in [0, " + std::to_string(static_cast<uint64_t>(limit)) + "]");
   }
   return static_cast<uint64_t>(value);
+}
+
+// The kRand parameters of `kernel` (key halves below 2^32, counter offset up to 2^53) as integers.
+std::vector<uint64_t> RandParams(const FusedKernel& kernel, const std::vector<double>& params) {
+  std::vector<uint64_t> exact(params.size(), 0);
+  for (const auto* program : {&kernel.body, &kernel.epilogue}) {
+    for (const Instr& instr : *program) {
+      if (instr.op != OpKind::kRand || instr.slot < 0 || instr.slot + 3 > static_cast<int>(params.size())) continue;
+      exact[instr.slot] = ExactU64(params[instr.slot], instr.slot, 4294967295.0, "key low half");
+      exact[instr.slot + 1] = ExactU64(params[instr.slot + 1], instr.slot + 1, 4294967295.0, "key high half");
+      exact[instr.slot + 2] = ExactU64(params[instr.slot + 2], instr.slot + 2, 9007199254740992.0, "counter offset");
+    }
+  }
+  return exact;
 }
 
 }  // namespace
@@ -211,16 +227,32 @@ void OpenCLBackend::run(const FusedKernel& kernel, const KernelArgs& args) {
     throw ArgumentError("run: iteration space " + std::to_string(args.rows) + "x" + std::to_string(args.cols) +
                         " has a negative size");
   }
+  // Inputs the program never reads need no valid buffer (as in the reference backend).
+  std::vector<bool> body_reads(inputs, false), read(inputs, false);
+  for (const auto* program : {&kernel.body, &kernel.epilogue}) {
+    for (const Instr& instr : *program) {
+      if (instr.op != OpKind::kTensor || instr.slot < 0 || static_cast<size_t>(instr.slot) >= inputs) continue;
+      read[instr.slot] = true;
+      if (program == &kernel.body) body_reads[instr.slot] = true;
+    }
+  }
+  int64_t out_rows = args.rows, out_cols = args.cols;
+  if (kernel.has_reduction) {
+    if (kernel.reduce_axis == 0 || kernel.reduce_axis == kAllAxes) out_rows = 1;
+    if (kernel.reduce_axis == 1 || kernel.reduce_axis == kAllAxes) out_cols = 1;
+  }
   for (size_t s = 0; s < inputs; ++s) {
     const TensorRef& ref = args.inputs[s];
-    if (ref.buffer == nullptr) throw ArgumentError("run: input " + std::to_string(s) + " has no buffer");
     if (ref.dtype != kernel.input_dtypes[s]) {
       throw ArgumentError("run: input " + std::to_string(s) + " is " + std::string(DTypeName(ref.dtype)) +
                           "; the kernel expects " + std::string(DTypeName(kernel.input_dtypes[s])));
     }
+    if (!read[s]) continue;
+    if (ref.buffer == nullptr) throw ArgumentError("run: input " + std::to_string(s) + " has no buffer");
     Mem(*ref.buffer);
+    // Epilogue-only inputs are read at output positions.
     CheckView(("run: input " + std::to_string(s)).c_str(), *ref.buffer, ref.dtype, ref.offset, ref.row_stride,
-              ref.col_stride, args.rows, args.cols);
+              ref.col_stride, body_reads[s] ? args.rows : out_rows, body_reads[s] ? args.cols : out_cols);
   }
   const TensorRef& out = args.output;
   if (out.buffer == nullptr) throw ArgumentError("run: the output has no buffer");
@@ -229,11 +261,6 @@ void OpenCLBackend::run(const FusedKernel& kernel, const KernelArgs& args) {
                         std::string(DTypeName(kernel.output_dtype)));
   }
   Mem(*out.buffer);
-  int64_t out_rows = args.rows, out_cols = args.cols;
-  if (kernel.has_reduction) {
-    if (kernel.reduce_axis == 0 || kernel.reduce_axis == kAllAxes) out_rows = 1;
-    if (kernel.reduce_axis == 1 || kernel.reduce_axis == kAllAxes) out_cols = 1;
-  }
   CheckView("run: output", *out.buffer, out.dtype, out.offset, out.row_stride, out.col_stride, out_rows, out_cols);
   size_t groups = 0;
   if (kernel.has_reduction) {
@@ -243,16 +270,18 @@ void OpenCLBackend::run(const FusedKernel& kernel, const KernelArgs& args) {
     return;
   }
 
+  const std::vector<uint64_t> exact = RandParams(kernel, args.params);
+
   std::lock_guard<std::mutex> lock(mutex_);
   CompiledKernel& compiled = Compiled(kernel);
   const opencl::RenderedKernel& rendered = compiled.rendered;
   // Layout variant of an elementwise kernel: flat (all row-major contiguous),
   // unit column stride, or general strides.
   bool unit = !kernel.has_reduction && out.col_stride == 1;
-  for (const TensorRef& ref : args.inputs) unit = unit && ref.col_stride == 1;
+  for (size_t s = 0; s < inputs; ++s) unit = unit && (!read[s] || args.inputs[s].col_stride == 1);
   auto row_major = [&](const TensorRef& ref) { return ref.col_stride == 1 && (ref.row_stride == args.cols || args.rows == 1); };
   bool flat = unit && row_major(out);
-  for (const TensorRef& ref : args.inputs) flat = flat && row_major(ref);
+  for (size_t s = 0; s < inputs; ++s) flat = flat && (!read[s] || row_major(args.inputs[s]));
   // The flat kernel has no bounds test: its work-group size must divide rows * cols.
   const size_t total = static_cast<size_t>(args.rows) * static_cast<size_t>(args.cols);
   size_t flat_group = 1;
@@ -276,7 +305,7 @@ void OpenCLBackend::run(const FusedKernel& kernel, const KernelArgs& args) {
     std::vector<float> reals_f(std::max(1, kernel.num_params));
     for (int p = 0; p < kernel.num_params; ++p) {
       const bool u64 = rendered.param_kinds[p] == ParamKind::kU64;
-      meta.push_back(u64 ? static_cast<int64_t>(ExactU64(args.params[p], p)) : 0);
+      meta.push_back(u64 ? static_cast<int64_t>(exact[p]) : 0);
       reals_d[p] = args.params[p];
       reals_f[p] = static_cast<float>(args.params[p]);
     }
@@ -290,13 +319,14 @@ void OpenCLBackend::run(const FusedKernel& kernel, const KernelArgs& args) {
     CheckCl(status, "clCreateBuffer (packed kernel parameters)");
     SetArg(k, index, meta_mem.get());
     SetArg(k, index, reals_mem.get());
-    for (size_t s = 0; s < inputs; ++s) SetArg(k, index, Mem(*args.inputs[s].buffer));
+    for (size_t s = 0; s < inputs; ++s) SetArg(k, index, read[s] ? Mem(*args.inputs[s].buffer) : cl_mem{nullptr});
     SetArg(k, index, Mem(*out.buffer));
   } else {
     SetArg<cl_long>(k, index, args.rows);
     SetArg<cl_long>(k, index, args.cols);
-    for (const TensorRef& ref : args.inputs) {
-      SetArg(k, index, Mem(*ref.buffer));
+    for (size_t s = 0; s < inputs; ++s) {
+      const TensorRef& ref = args.inputs[s];
+      SetArg(k, index, read[s] ? Mem(*ref.buffer) : cl_mem{nullptr});
       SetArg<cl_long>(k, index, ref.offset);
       SetArg<cl_long>(k, index, ref.row_stride);
       SetArg<cl_long>(k, index, ref.col_stride);
@@ -307,7 +337,7 @@ void OpenCLBackend::run(const FusedKernel& kernel, const KernelArgs& args) {
     SetArg<cl_long>(k, index, out.col_stride);
     for (int p = 0; p < kernel.num_params; ++p) {
       if (rendered.param_kinds[p] == ParamKind::kU64) {
-        SetArg<cl_ulong>(k, index, ExactU64(args.params[p], p));
+        SetArg<cl_ulong>(k, index, exact[p]);
       } else if (is_double) {
         SetArg<cl_double>(k, index, args.params[p]);
       } else {

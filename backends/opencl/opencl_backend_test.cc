@@ -377,6 +377,25 @@ TEST(OpenCLBackend, FillRandomIsBitIdentical) {
   CheckFill<float>(be, Distribution::kBernoulli, DType::kFloat32, 0.5 + 0.3 / 16777216.0, 0);
 }
 
+TEST(OpenCLBackend, UnreadInputsNeedNoBufferAndRandParamsAreChecked) {
+  Backend& be = SharedBackend();
+  // Slot 0 is never read: it may have no buffer, as in the reference backend.
+  FusedKernel k = Elementwise(DType::kFloat32, 2, {{OpKind::kTensor, -1, -1, 1}, {OpKind::kRand, -1, -1, 0},
+                                                   {OpKind::kAdd, 0, 1}}, 3);
+  Operand y = MakeOperand(be, RandomValues(5 * 7, -1, 1, 40), DType::kFloat32, 0, 7, 1);
+  Operand unread{DType::kFloat32, {}, nullptr};
+  RunAndCompare(be, k, {unread, y}, {5.0, 6.0, 7.0}, 5, 7, "unread input without a buffer");
+  std::shared_ptr<Buffer> out = be.allocate(5 * 7 * sizeof(float));
+  KernelArgs args{5, 7, {{nullptr, 0, 0, 0, DType::kFloat32}, {y.buffer.get(), 0, 7, 1, DType::kFloat32}},
+                  {out.get(), 0, 7, 1, DType::kFloat32}, {4294967296.0, 0.0, 0.0}};
+  EXPECT_THROW(be.run(k, args), ArgumentError);   // key half above 2^32 - 1
+  args.params = {1.0, 2.0, 0.5};
+  EXPECT_THROW(be.run(k, args), ArgumentError);   // fractional counter offset
+  args.params = {1.0, 2.0, 3.0};
+  args.inputs[1].buffer = nullptr;
+  EXPECT_THROW(be.run(k, args), ArgumentError);   // a read input needs a buffer
+}
+
 TEST(OpenCLBackend, CopiesAndBoundsChecks) {
   Backend& be = SharedBackend();
   std::vector<int32_t> values(100);
