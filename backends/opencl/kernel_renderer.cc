@@ -207,6 +207,11 @@ void EmitSignature(const FusedKernel& kernel, const RenderedKernel& rendered, co
                        std::to_string(p));
     }
   }
+  if (kernel.has_reduction && kernel.reduce_axis == kAllAxes) {
+    params.push_back("__global " + real + "* part_v");
+    if (IsArgReduction(kernel)) params.push_back("__global long* part_i");
+    params.push_back("const long parts");
+  }
   if (kernel.has_reduction) {
     params.push_back("__local " + real + "* scratch_v");
     if (IsArgReduction(kernel)) params.push_back("__local long* scratch_i");
@@ -240,7 +245,12 @@ void EmitElementwise(const FusedKernel& kernel, const Context& ctx, std::string&
          StoreExpr(kernel, ctx, Reg("r", static_cast<int>(kernel.body.size()) - 1)) + ";\n";
 }
 
-void EmitReduction(const FusedKernel& kernel, const Context& ctx, std::string& out) {
+// Which part of a reduction a kernel does: the whole of it (axis 0 / 1: one
+// work-group per output), or for all axes the two stages: per-group partials,
+// then one group combining them and running the epilogue.
+enum class Stage { kWhole, kPartial, kFinal };
+
+void EmitReduction(const FusedKernel& kernel, const Context& ctx, Stage stage, std::string& out) {
   const std::string& real = ctx.real;
   const bool arg = IsArgReduction(kernel);
   const int axis = kernel.reduce_axis;
@@ -266,7 +276,7 @@ void EmitReduction(const FusedKernel& kernel, const Context& ctx, std::string& o
     case OpKind::kArgmin: {
       const std::string is_max = kernel.reduce_op == OpKind::kArgmax ? "1" : "0";
       init = "(" + real + ")0";
-      step = "if (" + ctx.Fn("neon_arg_better") + "(v, p, acc, idx, " + is_max + ")) { acc = v; idx = p; }";
+      step = "if (" + ctx.Fn("neon_arg_better") + "(v, q, acc, idx, " + is_max + ")) { acc = v; idx = q; }";
       combine = "if (" + ctx.Fn("neon_arg_better") + "(scratch_v[lid + s], scratch_i[lid + s], scratch_v[lid], " +
                 "scratch_i[lid], " + is_max + ")) {\n        scratch_v[lid] = scratch_v[lid + s];\n" +
                 "        scratch_i[lid] = scratch_i[lid + s];\n      }";
@@ -276,18 +286,28 @@ void EmitReduction(const FusedKernel& kernel, const Context& ctx, std::string& o
       throw ArgumentError("FusedKernel reduce_op is '" + std::string(OpName(kernel.reduce_op)) +
                           "'; expected sum, max, min, argmax or argmin");
   }
-  const char* n = axis == 1 ? "cols" : axis == 0 ? "rows" : "rows * cols";
-  const char* i = axis == 1 ? "g" : axis == 0 ? "p" : "p / cols";
-  const char* j = axis == 1 ? "p" : axis == 0 ? "g" : "p % cols";
   out += "  const long g = get_group_id(0);\n";
   out += "  const int lid = (int)get_local_id(0), lsize = (int)get_local_size(0);\n";
-  out += "  const long n = " + std::string(n) + ";\n";
   out += "  " + real + " acc = " + init + ";\n";
   if (arg) out += "  long idx = -1;\n";
-  out += "  for (long p = lid; p < n; p += lsize) {\n";
-  out += "    const long i = " + std::string(i) + ", j = " + j + ";\n";
-  EmitInstrs(ctx, kernel.body, "r", false, "    ", out);
-  out += "    const " + real + " v = " + Reg("r", static_cast<int>(kernel.body.size()) - 1) + ";\n";
+  if (stage == Stage::kFinal) {
+    // Combine the partials of stage one; q is the element index each carries.
+    out += "  for (long p = lid; p < parts; p += lsize) {\n";
+    out += "    const " + real + " v = part_v[p];\n";
+    if (arg) out += "    const long q = part_i[p];\n";
+  } else {
+    const char* n = axis == 1 ? "cols" : axis == 0 ? "rows" : "rows * cols";
+    const char* i = axis == 1 ? "g" : axis == 0 ? "p" : "p / cols";
+    const char* j = axis == 1 ? "p" : axis == 0 ? "g" : "p % cols";
+    out += "  const long n = " + std::string(n) + ";\n";
+    out += stage == Stage::kPartial
+               ? "  for (long p = g * lsize + lid; p < n; p += (long)get_num_groups(0) * lsize) {\n"
+               : "  for (long p = lid; p < n; p += lsize) {\n";
+    out += "    const long i = " + std::string(i) + ", j = " + j + ";\n";
+    EmitInstrs(ctx, kernel.body, "r", false, "    ", out);
+    out += "    const " + real + " v = " + Reg("r", static_cast<int>(kernel.body.size()) - 1) + ";\n";
+    if (arg) out += "    const long q = p;\n";
+  }
   out += "    " + step + "\n  }\n";
   out += "  scratch_v[lid] = acc;\n";
   if (arg) out += "  scratch_i[lid] = idx;\n";
@@ -296,6 +316,11 @@ void EmitReduction(const FusedKernel& kernel, const Context& ctx, std::string& o
   out += "    if (lid < s) {\n      " + combine + "\n    }\n";
   out += "    barrier(CLK_LOCAL_MEM_FENCE);\n  }\n";
   out += "  if (lid != 0) return;\n";
+  if (stage == Stage::kPartial) {
+    out += "  part_v[g] = scratch_v[0];\n";
+    if (arg) out += "  part_i[g] = scratch_i[0];\n";
+    return;
+  }
   // The epilogue runs at the output position; its kRand positions use the output's width.
   out += "  const long i = " + std::string(axis == 1 ? "g" : "0") + ", j = " + (axis == 0 ? "g" : "0") + ";\n";
   out += "  const long out_cols = " + std::string(axis == 0 ? "cols" : "1") + ";\n";
@@ -361,13 +386,20 @@ RenderedKernel RenderFusedKernel(const FusedKernel& kernel, bool pack_args) {
   std::string out = ProgramPrelude(rendered.needs_float64);
   out += "\n// Generated from FusedKernel " + kernel.Key() + "\n";
   EmitSignature(kernel, rendered, ctx.real, RenderedKernel::kName, out);
+  const bool two_stage = kernel.has_reduction && kernel.reduce_axis == kAllAxes;
   if (kernel.has_reduction) {
-    EmitReduction(kernel, ctx, out);
+    EmitReduction(kernel, ctx, two_stage ? Stage::kPartial : Stage::kWhole, out);
   } else {
     if (!kernel.epilogue.empty()) throw ArgumentError("FusedKernel has an epilogue but no reduction");
     EmitElementwise(kernel, ctx, out);
   }
   out += "}\n";
+  if (two_stage) {
+    out += "\n";
+    EmitSignature(kernel, rendered, ctx.real, RenderedKernel::kFinalName, out);
+    EmitReduction(kernel, ctx, Stage::kFinal, out);
+    out += "}\n";
+  }
   if (!kernel.has_reduction) {
     // Variants for common layouts, chosen at launch when the views allow:
     // column stride 1 (contiguous rows), and row-major contiguous (flat).

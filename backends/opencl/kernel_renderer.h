@@ -25,6 +25,10 @@ struct RenderedKernel {
   // items, no bounds test; strides ignored, (i, j) at offset + i * cols + j).
   static constexpr const char* kUnitName = "neon_fused_unit";
   static constexpr const char* kFlatName = "neon_fused_flat";
+  // Reductions over all axes run in two stages, both kernels taking the same
+  // arguments: kName writes one partial per work-group into part_v / part_i,
+  // kFinalName (one work-group) combines `parts` partials and runs the epilogue.
+  static constexpr const char* kFinalName = "neon_fused_final";
 
   std::string source;
   std::vector<ParamKind> param_kinds;   // one per parameter slot
@@ -34,11 +38,12 @@ struct RenderedKernel {
   // Unpacked argument order:
   //   rows, cols, {src_s, off_s, row_stride_s, col_stride_s} per input slot,
   //   dst, dst_off, dst_row_stride, dst_col_stride, p_0 .. p_{n-1},
+  //   [all axes: __global REAL* part_v, __global long* part_i (arg only), long parts]
   //   [__local REAL* scratch_v, __local long* scratch_i (argmax/argmin only)]
   // Packed argument order:
   //   meta (long: rows, cols, off/row/col stride per input, then dst, then
   //   the kU64 params by slot), reals (REAL: the params by slot), src_0 ..
-  //   src_{n-1}, dst, [scratch_v, scratch_i].
+  //   src_{n-1}, dst, [part_v, part_i, parts], [scratch_v, scratch_i].
   // Launch: without a reduction a 2-D range (cols, rows) rounded up to the
   // work-group size (flat variant: 1-D over rows * cols); with one, one
   // work-group (power-of-two size) per output.

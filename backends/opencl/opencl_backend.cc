@@ -19,6 +19,9 @@ namespace {
 
 // Work-group size cap: 256 suits GPUs; CPU drivers (PoCL) run a work-group as
 // one loop, so larger groups mean fewer, cheaper scheduling steps.
+// Work-groups of the first stage of an all-axes reduction (partials).
+constexpr size_t kMaxParts = 256;
+
 size_t MaxGroup(const opencl::DeviceRecord& device) { return device.info.device_type == "cpu" ? 1024 : 256; }
 
 size_t Pow2Ceil(size_t x) {
@@ -195,6 +198,9 @@ OpenCLBackend::CompiledKernel& OpenCLBackend::Compiled(const FusedKernel& kernel
     group_limit = std::max<size_t>(1, std::min({MaxGroup(device_), kernel_limit, device_.max_work_group_size}));
   };
   make(opencl::RenderedKernel::kName, compiled.kernel, compiled.group_limit);
+  if (kernel.has_reduction && kernel.reduce_axis == kAllAxes) {
+    make(opencl::RenderedKernel::kFinalName, compiled.final_kernel, compiled.final_group_limit);
+  }
   if (!kernel.has_reduction) {
     make(opencl::RenderedKernel::kUnitName, compiled.unit_kernel, compiled.unit_group_limit);
     make(opencl::RenderedKernel::kFlatName, compiled.flat_kernel, compiled.flat_group_limit);
@@ -293,7 +299,6 @@ void OpenCLBackend::run(const FusedKernel& kernel, const KernelArgs& args) {
   cl_kernel k = flat ? compiled.flat_kernel.get() : unit ? compiled.unit_kernel.get() : compiled.kernel.get();
   const bool is_double = kernel.compute_dtype == DType::kFloat64;
   const size_t real_size = is_double ? sizeof(double) : sizeof(float);
-  cl_uint index = 0;
   MemHandle meta_mem, reals_mem;   // released after enqueue; OpenCL keeps them alive until the kernel ran
   if (rendered.packed) {
     std::vector<int64_t> meta = {args.rows, args.cols};
@@ -317,35 +322,43 @@ void OpenCLBackend::run(const FusedKernel& kernel, const KernelArgs& args) {
     reals_mem = MemHandle(clCreateBuffer(context_.get(), CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR,
                                          reals_d.size() * real_size, reals, &status));
     CheckCl(status, "clCreateBuffer (packed kernel parameters)");
-    SetArg(k, index, meta_mem.get());
-    SetArg(k, index, reals_mem.get());
-    for (size_t s = 0; s < inputs; ++s) SetArg(k, index, read[s] ? Mem(*args.inputs[s].buffer) : cl_mem{nullptr});
-    SetArg(k, index, Mem(*out.buffer));
-  } else {
-    SetArg<cl_long>(k, index, args.rows);
-    SetArg<cl_long>(k, index, args.cols);
+  }
+  // Sets the arguments every kernel of the program shares; returns the next index.
+  auto set_common = [&](cl_kernel kk) {
+    cl_uint index = 0;
+    if (rendered.packed) {
+      SetArg(kk, index, meta_mem.get());
+      SetArg(kk, index, reals_mem.get());
+      for (size_t s = 0; s < inputs; ++s) SetArg(kk, index, read[s] ? Mem(*args.inputs[s].buffer) : cl_mem{nullptr});
+      SetArg(kk, index, Mem(*out.buffer));
+      return index;
+    }
+    SetArg<cl_long>(kk, index, args.rows);
+    SetArg<cl_long>(kk, index, args.cols);
     for (size_t s = 0; s < inputs; ++s) {
       const TensorRef& ref = args.inputs[s];
-      SetArg(k, index, read[s] ? Mem(*ref.buffer) : cl_mem{nullptr});
-      SetArg<cl_long>(k, index, ref.offset);
-      SetArg<cl_long>(k, index, ref.row_stride);
-      SetArg<cl_long>(k, index, ref.col_stride);
+      SetArg(kk, index, read[s] ? Mem(*ref.buffer) : cl_mem{nullptr});
+      SetArg<cl_long>(kk, index, ref.offset);
+      SetArg<cl_long>(kk, index, ref.row_stride);
+      SetArg<cl_long>(kk, index, ref.col_stride);
     }
-    SetArg(k, index, Mem(*out.buffer));
-    SetArg<cl_long>(k, index, out.offset);
-    SetArg<cl_long>(k, index, out.row_stride);
-    SetArg<cl_long>(k, index, out.col_stride);
+    SetArg(kk, index, Mem(*out.buffer));
+    SetArg<cl_long>(kk, index, out.offset);
+    SetArg<cl_long>(kk, index, out.row_stride);
+    SetArg<cl_long>(kk, index, out.col_stride);
     for (int p = 0; p < kernel.num_params; ++p) {
       if (rendered.param_kinds[p] == ParamKind::kU64) {
-        SetArg<cl_ulong>(k, index, exact[p]);
+        SetArg<cl_ulong>(kk, index, exact[p]);
       } else if (is_double) {
-        SetArg<cl_double>(k, index, args.params[p]);
+        SetArg<cl_double>(kk, index, args.params[p]);
       } else {
-        SetArg<cl_float>(k, index, static_cast<float>(args.params[p]));
+        SetArg<cl_float>(kk, index, static_cast<float>(args.params[p]));
       }
     }
-  }
+    return index;
+  };
   if (!kernel.has_reduction) {
+    set_common(k);
     if (flat) {
       CheckCl(clEnqueueNDRangeKernel(queue_.get(), k, 1, nullptr, &total, &flat_group, 0, nullptr, nullptr),
               "clEnqueueNDRangeKernel (fused elementwise, flat)");
@@ -355,19 +368,48 @@ void OpenCLBackend::run(const FusedKernel& kernel, const KernelArgs& args) {
              "clEnqueueNDRangeKernel (fused elementwise)");
     return;
   }
+  const bool arg = kernel.reduce_op == OpKind::kArgmax || kernel.reduce_op == OpKind::kArgmin;
   const size_t n = kernel.reduce_axis == 1   ? static_cast<size_t>(args.cols)
                    : kernel.reduce_axis == 0 ? static_cast<size_t>(args.rows)
-                                             : static_cast<size_t>(args.rows * args.cols);
+                                             : total;
   // Tree reductions keep local memory small: at most 256 work-items per group.
   const size_t cap = std::min<size_t>(compiled.group_limit, 256);
-  const size_t group = Pow2Floor(std::min(cap, Pow2Ceil(std::max<size_t>(n, 1))));
-  SetLocalArg(k, index, group * real_size);
-  if (kernel.reduce_op == OpKind::kArgmax || kernel.reduce_op == OpKind::kArgmin) {
-    SetLocalArg(k, index, group * sizeof(cl_long));
+  size_t group = Pow2Floor(std::min(cap, Pow2Ceil(std::max<size_t>(n, 1))));
+  auto set_local = [&](cl_kernel kk, cl_uint index, size_t items) {
+    SetLocalArg(kk, index, items * real_size);
+    if (arg) SetLocalArg(kk, index, items * sizeof(cl_long));
+  };
+  if (kernel.reduce_axis != kAllAxes) {
+    set_local(k, set_common(k), group);
+    size_t global = groups * group;
+    CheckCl(clEnqueueNDRangeKernel(queue_.get(), k, 1, nullptr, &global, &group, 0, nullptr, nullptr),
+            "clEnqueueNDRangeKernel (fused reduction)");
+    return;
   }
-  size_t global = groups * group;
+  // All axes: up to kMaxParts work-groups write partials, then one group combines them.
+  const size_t parts = std::clamp<size_t>((n + group - 1) / group, 1, kMaxParts);
+  if (!partial_values_) {
+    partial_values_ = allocate(kMaxParts * sizeof(double));
+    partial_indices_ = allocate(kMaxParts * sizeof(cl_long));
+  }
+  cl_mem part_v = Mem(*partial_values_), part_i = Mem(*partial_indices_);
+  auto set_all = [&](cl_kernel kk, size_t items) {
+    cl_uint index = set_common(kk);
+    SetArg(kk, index, part_v);
+    if (arg) SetArg(kk, index, part_i);
+    SetArg<cl_long>(kk, index, static_cast<cl_long>(parts));
+    set_local(kk, index, items);
+  };
+  set_all(k, group);
+  size_t global = parts * group;
   CheckCl(clEnqueueNDRangeKernel(queue_.get(), k, 1, nullptr, &global, &group, 0, nullptr, nullptr),
-          "clEnqueueNDRangeKernel (fused reduction)");
+          "clEnqueueNDRangeKernel (fused reduction, partials)");
+  cl_kernel final_kernel = compiled.final_kernel.get();
+  size_t final_group = Pow2Floor(std::min(std::min<size_t>(compiled.final_group_limit, 256), Pow2Ceil(parts)));
+  set_all(final_kernel, final_group);
+  CheckCl(clEnqueueNDRangeKernel(queue_.get(), final_kernel, 1, nullptr, &final_group, &final_group, 0, nullptr,
+                                 nullptr),
+          "clEnqueueNDRangeKernel (fused reduction, final)");
 }
 
 std::unique_ptr<Backend> MakeOpenCLBackend(int device_index) {

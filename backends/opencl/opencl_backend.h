@@ -70,6 +70,8 @@ class OpenCLBackend final : public Backend {
     size_t group_limit = 1;             // min(device, kernel work-group size, MaxGroup)
     size_t unit_group_limit = 1;
     size_t flat_group_limit = 1;
+    opencl::KernelHandle final_kernel;   // all-axes reductions: combines the partials
+    size_t final_group_limit = 1;
   };
   struct RandomKernels {
     opencl::ProgramHandle program;
@@ -88,6 +90,8 @@ class OpenCLBackend final : public Backend {
   std::mutex mutex_;   // guards the kernel maps and kernel arguments
   std::unordered_map<std::string, CompiledKernel> kernels_;   // by FusedKernel::Key()
   std::map<DType, RandomKernels> random_;
+  // All-axes reductions: one value (and index) per first-stage work-group.
+  std::shared_ptr<Buffer> partial_values_, partial_indices_;
 };
 
 // The OpenCL backend on device `device_index` (-1: the best device). BackendError
