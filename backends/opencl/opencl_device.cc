@@ -98,8 +98,9 @@ const DeviceRecord& SelectDevice(const std::vector<DeviceRecord>& devices, int i
     for (const DeviceRecord& record : devices) {
       list += "\n  " + record.info.name + ": " + record.info.description;
     }
-    throw ArgumentError("no OpenCL device opencl:" + std::to_string(index) + "; expected an index in [0, " +
-                        std::to_string(devices.size()) + ") or -1 for the best device; devices:" + list);
+    throw ArgumentError("no OpenCL device opencl:" + std::to_string(index) + "; expected opencl:0 to opencl:" +
+                        std::to_string(devices.size() - 1) + ", or plain 'opencl' for the best device; devices:" +
+                        list);
   }
   return devices[index];
 }
