@@ -1,5 +1,6 @@
 #include "backends/opencl/kernel_renderer.h"
 
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -207,6 +208,11 @@ void EmitSignature(const FusedKernel& kernel, const RenderedKernel& rendered, co
                        std::to_string(p));
     }
   }
+  if (kernel.has_reduction) {
+    params.push_back("const long item_step");
+    params.push_back("const long iter_step");
+    params.push_back("const long count");
+  }
   if (kernel.has_reduction && kernel.reduce_axis == kAllAxes) {
     params.push_back("__global " + real + "* part_v");
     if (IsArgReduction(kernel)) params.push_back("__global long* part_i");
@@ -250,13 +256,14 @@ void EmitElementwise(const FusedKernel& kernel, const Context& ctx, std::string&
 // then one group combining them and running the epilogue.
 enum class Stage { kWhole, kPartial, kFinal };
 
-void EmitReduction(const FusedKernel& kernel, const Context& ctx, Stage stage, std::string& out) {
+// The accumulator's start value, one accumulation step of v (element index q)
+// into acc (and idx), and the local-memory combine of slots lid and lid + s.
+struct ReduceOps {
+  std::string init, step, combine;
+};
+
+ReduceOps MakeReduceOps(const FusedKernel& kernel, const Context& ctx) {
   const std::string& real = ctx.real;
-  const bool arg = IsArgReduction(kernel);
-  const int axis = kernel.reduce_axis;
-  if (axis != 0 && axis != 1 && axis != kAllAxes) {
-    throw ArgumentError("FusedKernel reduce_axis is " + std::to_string(axis) + "; expected 0, 1 or -1 (all)");
-  }
   std::string init, step, combine;
   switch (kernel.reduce_op) {
     case OpKind::kSum:
@@ -286,6 +293,17 @@ void EmitReduction(const FusedKernel& kernel, const Context& ctx, Stage stage, s
       throw ArgumentError("FusedKernel reduce_op is '" + std::string(OpName(kernel.reduce_op)) +
                           "'; expected sum, max, min, argmax or argmin");
   }
+  return {init, step, combine};
+}
+
+void EmitReduction(const FusedKernel& kernel, const Context& ctx, Stage stage, std::string& out) {
+  const std::string& real = ctx.real;
+  const bool arg = IsArgReduction(kernel);
+  const int axis = kernel.reduce_axis;
+  if (axis != 0 && axis != 1 && axis != kAllAxes) {
+    throw ArgumentError("FusedKernel reduce_axis is " + std::to_string(axis) + "; expected 0, 1 or -1 (all)");
+  }
+  const auto [init, step, combine] = MakeReduceOps(kernel, ctx);
   out += "  const long g = get_group_id(0);\n";
   out += "  const int lid = (int)get_local_id(0), lsize = (int)get_local_size(0);\n";
   out += "  " + real + " acc = " + init + ";\n";
@@ -299,10 +317,18 @@ void EmitReduction(const FusedKernel& kernel, const Context& ctx, Stage stage, s
     const char* n = axis == 1 ? "cols" : axis == 0 ? "rows" : "rows * cols";
     const char* i = axis == 1 ? "g" : axis == 0 ? "p" : "p / cols";
     const char* j = axis == 1 ? "p" : axis == 0 ? "g" : "p % cols";
+    // Work-item lid visits p = start + lid * item_step + t * iter_step for t < count:
+    // (1, lsize) interleaves items (coalesced on GPUs), (count, 1) gives each
+    // item a contiguous chunk (cache-friendly on CPUs). Chosen at launch.
     out += "  const long n = " + std::string(n) + ";\n";
-    out += stage == Stage::kPartial
-               ? "  for (long p = g * lsize + lid; p < n; p += (long)get_num_groups(0) * lsize) {\n"
-               : "  for (long p = lid; p < n; p += lsize) {\n";
+    if (stage == Stage::kPartial) {
+      out += "  const long start = g * lsize * count, end = min(n, start + lsize * count);\n";
+    } else {
+      out += "  const long start = 0, end = n;\n";
+    }
+    out += "  for (long t = 0; t < count; ++t) {\n";
+    out += "    const long p = start + lid * item_step + t * iter_step;\n";
+    out += "    if (p >= end) break;\n";
     out += "    const long i = " + std::string(i) + ", j = " + j + ";\n";
     EmitInstrs(ctx, kernel.body, "r", false, "    ", out);
     out += "    const " + real + " v = " + Reg("r", static_cast<int>(kernel.body.size()) - 1) + ";\n";
@@ -331,6 +357,133 @@ void EmitReduction(const FusedKernel& kernel, const Context& ctx, Stage stage, s
   out += "  dst[dst_off + i * dst_rs + j * dst_cs] = " + StoreExpr(kernel, ctx, result) + ";\n";
 }
 
+// The accumulation loop of a serial reduction over k in [lo, hi): element
+// (i, j) and index q are expressions of k. Sums, max and min keep four
+// independent accumulators (one would wait on each add's latency in turn).
+void EmitSerialLoop(const FusedKernel& kernel, const Context& ctx, const std::string& step, const std::string& lo,
+                    const std::string& hi, const std::string& i, const std::string& j, const std::string& q,
+                    const std::string& indent, std::string& out) {
+  const std::string& real = ctx.real;
+  const std::string last = Reg("r", static_cast<int>(kernel.body.size()) - 1);
+  auto element = [&](const std::string& k, const std::string& acc, const std::string& pad) {
+    out += pad + "{\n" + pad + "  const long k = " + k + ";\n";
+    out += pad + "  const long i = " + i + ", j = " + j + ", q = " + q + ";\n";
+    out += pad + "  (void)q;\n";
+    EmitInstrs(ctx, kernel.body, "r", false, pad + "  ", out);
+    out += pad + "  const " + real + " v = " + last + ";\n";
+    out += pad + "  " + std::regex_replace(step, std::regex("\\bacc\\b"), acc) + "\n" + pad + "}\n";
+  };
+  out += indent + "long kk = " + lo + ";\n";
+  if (!IsArgReduction(kernel)) {
+    out += indent + "for (; kk + 3 < " + hi + "; kk += 4) {\n";
+    for (int u = 0; u < 4; ++u) element("kk + " + std::to_string(u), u == 0 ? "acc" : "acc" + std::to_string(u), indent + "  ");
+    out += indent + "}\n";
+  }
+  out += indent + "for (; kk < " + hi + "; ++kk) {\n";
+  element("kk", "acc", indent + "  ");
+  out += indent + "}\n";
+}
+
+// Serial axis-0 reduction: work-item g owns the columns j0 = g * kColumnBlock
+// onward and walks the rows once, reading a row's block as one contiguous run
+// (walking a single column at a large power-of-two stride thrashes CPU caches).
+constexpr int kColumnBlock = RenderedKernel::kSerialColumns;
+
+void EmitSerialColumns(const FusedKernel& kernel, const Context& ctx, const std::string& step, std::string& out) {
+  const std::string& real = ctx.real;
+  const bool arg = IsArgReduction(kernel);
+  const auto [init, unused_step, combine] = MakeReduceOps(kernel, ctx);
+  (void)unused_step;
+  (void)combine;
+  const std::string block = std::to_string(kColumnBlock);
+  std::string step_c = std::regex_replace(step, std::regex("\\bacc\\b"), "accv[c]");
+  step_c = std::regex_replace(step_c, std::regex("\\bidx\\b"), "idxv[c]");
+  const std::string last = Reg("r", static_cast<int>(kernel.body.size()) - 1);
+  out += "  const long j0 = g * " + block + ";\n";
+  out += "  if (j0 >= cols) return;\n";
+  out += "  const int width = (int)min((long)" + block + ", cols - j0);\n";
+  out += "  " + real + " accv[" + block + "];\n";
+  if (arg) out += "  long idxv[" + block + "];\n";
+  out += "  for (int c = 0; c < " + block + "; ++c) {\n    accv[c] = " + init + ";\n";
+  if (arg) out += "    idxv[c] = -1;\n";
+  out += "  }\n";
+  // Full blocks get a loop with a constant trip count (unrolled, vectorisable).
+  for (const char* bound : {block.c_str(), "width"}) {
+    const bool full = bound == block.c_str();
+    out += full ? "  if (width == " + block + ") {\n" : "  } else {\n";
+    out += "    for (long k = 0; k < rows; ++k) {\n";
+    out += "      for (int c = 0; c < " + std::string(bound) + "; ++c) {\n";
+    out += "        const long i = k, j = j0 + c, q = k;\n        (void)q;\n";
+    EmitInstrs(ctx, kernel.body, "r", false, "        ", out);
+    out += "        const " + real + " v = " + last + ";\n";
+    out += "        " + step_c + "\n      }\n    }\n";
+  }
+  out += "  }\n";
+  out += "  for (int c = 0; c < width; ++c) {\n";
+  out += "    const long i = 0, j = j0 + c;\n";
+  out += "    const long out_cols = cols;\n    (void)out_cols;\n";
+  out += "    const " + real + " reduced = " + (arg ? "(" + real + ")idxv[c]" : "accv[c]") + ";\n";
+  EmitInstrs(ctx, kernel.epilogue, "e", true, "    ", out);
+  std::string result = kernel.epilogue.empty() ? "reduced" : Reg("e", static_cast<int>(kernel.epilogue.size()) - 1);
+  out += "    dst[dst_off + i * dst_rs + j * dst_cs] = " + StoreExpr(kernel, ctx, result) + ";\n  }\n";
+}
+
+// The reduction with one work-item per output and no local memory (CPU
+// devices: each item streams through its elements; no barriers to split the
+// work-group loop). Same stages as EmitReduction; each all-axes partial
+// covers `count` consecutive elements, walked row by row.
+void EmitSerialReduction(const FusedKernel& kernel, const Context& ctx, Stage stage, std::string& out) {
+  const std::string& real = ctx.real;
+  const bool arg = IsArgReduction(kernel);
+  const int axis = kernel.reduce_axis;
+  const auto [init, step, combine] = MakeReduceOps(kernel, ctx);
+  (void)combine;
+  out += "  const long g = get_global_id(0);\n";
+  out += "  " + real + " acc = " + init + ", acc1 = " + init + ", acc2 = " + init + ", acc3 = " + init + ";\n";
+  if (arg) out += "  long idx = -1;\n";
+  if (stage == Stage::kFinal) {
+    out += "  if (g != 0) return;\n";
+    out += "  for (long p = 0; p < parts; ++p) {\n";
+    out += "    const " + real + " v = part_v[p];\n";
+    if (arg) out += "    const long q = part_i[p];\n";
+    out += "    " + step + "\n  }\n";
+  } else if (axis == 1) {
+    out += "  if (g >= rows) return;\n";
+    EmitSerialLoop(kernel, ctx, step, "0", "cols", "g", "k", "k", "  ", out);
+  } else if (axis == 0) {
+    EmitSerialColumns(kernel, ctx, step, out);
+    return;
+  } else {
+    out += "  if (g >= parts) return;\n";
+    out += "  const long start = g * count, end = min(rows * cols, start + count);\n";
+    out += "  long row = start / cols, col = start - row * cols;\n";
+    out += "  for (long left = end - start; left > 0; ++row, col = 0) {\n";
+    out += "    const long stop = min(cols, col + left);\n";
+    EmitSerialLoop(kernel, ctx, step, "col", "stop", "row", "k", "row * cols + k", "    ", out);
+    out += "    left -= stop - col;\n  }\n";
+  }
+  if (!arg) {
+    // Merge the four accumulators: acc = (acc + acc1) + (acc2 + acc3) for a sum.
+    auto merge = [&](const std::string& into, const std::string& from) {
+      return std::regex_replace(std::regex_replace(step, std::regex("\\bv\\b"), from), std::regex("\\bacc\\b"),
+                                into);
+    };
+    out += "  " + merge("acc", "acc1") + " " + merge("acc2", "acc3") + " " + merge("acc", "acc2") + "\n";
+  }
+  if (stage == Stage::kPartial) {
+    out += "  part_v[g] = acc;\n";
+    if (arg) out += "  part_i[g] = idx;\n";
+    return;
+  }
+  out += "  const long i = " + std::string(axis == 1 ? "g" : "0") + ", j = " + (axis == 0 ? "g" : "0") + ";\n";
+  out += "  const long out_cols = " + std::string(axis == 0 ? "cols" : "1") + ";\n";
+  out += "  const " + real + " reduced = " + (arg ? "(" + real + ")idx" : "acc") + ";\n";
+  EmitInstrs(ctx, kernel.epilogue, "e", true, "  ", out);
+  std::string result = kernel.epilogue.empty() ? "reduced" : Reg("e", static_cast<int>(kernel.epilogue.size()) - 1);
+  out += "  (void)out_cols;\n";
+  out += "  dst[dst_off + i * dst_rs + j * dst_cs] = " + StoreExpr(kernel, ctx, result) + ";\n";
+}
+
 }  // namespace
 
 bool NeedsFloat64(const FusedKernel& kernel) {
@@ -352,7 +505,7 @@ void CheckFloat64Support(const FusedKernel& kernel, bool device_has_float64, std
 size_t UnpackedArgumentBytes(const FusedKernel& kernel) {
   size_t bytes = 2 * 8 + (kernel.input_dtypes.size() + 1) * (8 + 3 * 8);
   bytes += static_cast<size_t>(kernel.num_params) * 8;
-  if (kernel.has_reduction) bytes += 2 * 8;
+  if (kernel.has_reduction) bytes += 2 * 8 + 3 * 8 + 3 * 8;
   return bytes;
 }
 
@@ -398,6 +551,18 @@ RenderedKernel RenderFusedKernel(const FusedKernel& kernel, bool pack_args) {
     out += "\n";
     EmitSignature(kernel, rendered, ctx.real, RenderedKernel::kFinalName, out);
     EmitReduction(kernel, ctx, Stage::kFinal, out);
+    out += "}\n";
+  }
+  if (kernel.has_reduction) {
+    out += "\n";
+    EmitSignature(kernel, rendered, ctx.real, RenderedKernel::kSerialName, out);
+    EmitSerialReduction(kernel, ctx, two_stage ? Stage::kPartial : Stage::kWhole, out);
+    out += "}\n";
+  }
+  if (two_stage) {
+    out += "\n";
+    EmitSignature(kernel, rendered, ctx.real, RenderedKernel::kSerialFinalName, out);
+    EmitSerialReduction(kernel, ctx, Stage::kFinal, out);
     out += "}\n";
   }
   if (!kernel.has_reduction) {

@@ -29,6 +29,13 @@ struct RenderedKernel {
   // arguments: kName writes one partial per work-group into part_v / part_i,
   // kFinalName (one work-group) combines `parts` partials and runs the epilogue.
   static constexpr const char* kFinalName = "neon_fused_final";
+  // Reductions, same arguments again: without local memory, for CPU devices
+  // (where work-group barriers are expensive): one work-item per output row
+  // (axis 1), per block of kSerialColumns columns (axis 0), or per partial of
+  // `count` consecutive elements (all axes).
+  static constexpr int kSerialColumns = 16;
+  static constexpr const char* kSerialName = "neon_fused_serial";
+  static constexpr const char* kSerialFinalName = "neon_fused_serial_final";
 
   std::string source;
   std::vector<ParamKind> param_kinds;   // one per parameter slot
@@ -38,12 +45,14 @@ struct RenderedKernel {
   // Unpacked argument order:
   //   rows, cols, {src_s, off_s, row_stride_s, col_stride_s} per input slot,
   //   dst, dst_off, dst_row_stride, dst_col_stride, p_0 .. p_{n-1},
+  //   [reductions: long item_step, long iter_step, long count]
   //   [all axes: __global REAL* part_v, __global long* part_i (arg only), long parts]
   //   [__local REAL* scratch_v, __local long* scratch_i (argmax/argmin only)]
   // Packed argument order:
   //   meta (long: rows, cols, off/row/col stride per input, then dst, then
   //   the kU64 params by slot), reals (REAL: the params by slot), src_0 ..
-  //   src_{n-1}, dst, [part_v, part_i, parts], [scratch_v, scratch_i].
+  //   src_{n-1}, dst, [item_step, iter_step, count], [part_v, part_i, parts],
+  //   [scratch_v, scratch_i].
   // Launch: without a reduction a 2-D range (cols, rows) rounded up to the
   // work-group size (flat variant: 1-D over rows * cols); with one, one
   // work-group (power-of-two size) per output.

@@ -19,8 +19,12 @@ namespace {
 
 // Work-group size cap: 256 suits GPUs; CPU drivers (PoCL) run a work-group as
 // one loop, so larger groups mean fewer, cheaper scheduling steps.
-// Work-groups of the first stage of an all-axes reduction (partials).
+// Work-groups of the first stage of an all-axes tree reduction (partials).
 constexpr size_t kMaxParts = 256;
+// Serial all-axes reductions: at most this many partials, each of at least
+// kSerialPartElements elements (enough work per item to hide its launch).
+constexpr size_t kSerialParts = 64;
+constexpr size_t kSerialPartElements = 4096;
 
 size_t MaxGroup(const opencl::DeviceRecord& device) { return device.info.device_type == "cpu" ? 1024 : 256; }
 
@@ -100,7 +104,7 @@ std::vector<uint64_t> RandParams(const FusedKernel& kernel, const std::vector<do
 }  // namespace
 
 OpenCLBackend::OpenCLBackend(const OpenCLOptions& options)
-    : force_packed_args_(options.force_packed_args) {
+    : force_packed_args_(options.force_packed_args), force_tree_reductions_(options.force_tree_reductions) {
   std::vector<opencl::DeviceRecord> devices = opencl::EnumerateDevices();
   device_ = opencl::SelectDevice(devices, options.device_index);
   cl_int status = CL_SUCCESS;
@@ -198,8 +202,13 @@ OpenCLBackend::CompiledKernel& OpenCLBackend::Compiled(const FusedKernel& kernel
     group_limit = std::max<size_t>(1, std::min({MaxGroup(device_), kernel_limit, device_.max_work_group_size}));
   };
   make(opencl::RenderedKernel::kName, compiled.kernel, compiled.group_limit);
+  if (kernel.has_reduction) {
+    make(opencl::RenderedKernel::kSerialName, compiled.serial_kernel, compiled.serial_group_limit);
+  }
   if (kernel.has_reduction && kernel.reduce_axis == kAllAxes) {
     make(opencl::RenderedKernel::kFinalName, compiled.final_kernel, compiled.final_group_limit);
+    size_t unused = 0;
+    make(opencl::RenderedKernel::kSerialFinalName, compiled.serial_final_kernel, unused);
   }
   if (!kernel.has_reduction) {
     make(opencl::RenderedKernel::kUnitName, compiled.unit_kernel, compiled.unit_group_limit);
@@ -369,47 +378,70 @@ void OpenCLBackend::run(const FusedKernel& kernel, const KernelArgs& args) {
     return;
   }
   const bool arg = kernel.reduce_op == OpKind::kArgmax || kernel.reduce_op == OpKind::kArgmin;
-  const size_t n = kernel.reduce_axis == 1   ? static_cast<size_t>(args.cols)
+  const bool all_axes = kernel.reduce_axis == kAllAxes;
+  const size_t n = kernel.reduce_axis == 1 ? static_cast<size_t>(args.cols)
                    : kernel.reduce_axis == 0 ? static_cast<size_t>(args.rows)
                                              : total;
+  const bool cpu = device_.info.device_type == "cpu";
+  const bool serial = force_tree_reductions_ ? false : cpu;
   // Tree reductions keep local memory small: at most 256 work-items per group.
   const size_t cap = std::min<size_t>(compiled.group_limit, 256);
   size_t group = Pow2Floor(std::min(cap, Pow2Ceil(std::max<size_t>(n, 1))));
-  auto set_local = [&](cl_kernel kk, cl_uint index, size_t items) {
+  // Tree: work-item lid walks count elements, in contiguous chunks on CPU devices
+  // (streams through memory), interleaved on GPUs (coalesced). All axes: up to
+  // kMaxParts work-groups each reduce a span of group * count elements.
+  // Serial: one work-item per output; all axes: parts of `count` elements each.
+  size_t parts = 1;
+  cl_long count = 1;
+  if (serial) {
+    parts = all_axes ? std::clamp<size_t>(n / kSerialPartElements, 1, kSerialParts) : 1;
+    count = static_cast<cl_long>(std::max<size_t>(1, (n + parts - 1) / parts));
+    parts = all_axes ? std::max<size_t>(1, (n + count - 1) / count) : 1;
+  } else {
+    const size_t wanted = all_axes ? std::clamp<size_t>((n + group - 1) / group, 1, kMaxParts) : 1;
+    const size_t per_group = (n + wanted - 1) / wanted;
+    count = static_cast<cl_long>(std::max<size_t>(1, (per_group + group - 1) / group));
+    parts = all_axes ? std::max<size_t>(1, (n + group * count - 1) / (group * count)) : 1;
+  }
+  if (all_axes && !partial_values_) {
+    partial_values_ = allocate(std::max(kMaxParts, kSerialParts) * sizeof(double));
+    partial_indices_ = allocate(std::max(kMaxParts, kSerialParts) * sizeof(cl_long));
+  }
+  // Every kernel of a reduction program takes the same arguments.
+  auto set_all = [&](cl_kernel kk, size_t items) {
+    cl_uint index = set_common(kk);
+    SetArg<cl_long>(kk, index, cpu ? count : 1);
+    SetArg<cl_long>(kk, index, cpu ? 1 : static_cast<cl_long>(group));
+    SetArg<cl_long>(kk, index, count);
+    if (all_axes) {
+      SetArg(kk, index, Mem(*partial_values_));
+      if (arg) SetArg(kk, index, Mem(*partial_indices_));
+      SetArg<cl_long>(kk, index, static_cast<cl_long>(parts));
+    }
     SetLocalArg(kk, index, items * real_size);
     if (arg) SetLocalArg(kk, index, items * sizeof(cl_long));
   };
-  if (kernel.reduce_axis != kAllAxes) {
-    set_local(k, set_common(k), group);
-    size_t global = groups * group;
-    CheckCl(clEnqueueNDRangeKernel(queue_.get(), k, 1, nullptr, &global, &group, 0, nullptr, nullptr),
-            "clEnqueueNDRangeKernel (fused reduction)");
+  auto launch = [&](cl_kernel kk, size_t global, size_t local, const char* what) {
+    set_all(kk, local);
+    CheckCl(clEnqueueNDRangeKernel(queue_.get(), kk, 1, nullptr, &global, &local, 0, nullptr, nullptr), what);
+  };
+  if (serial) {
+    const size_t columns = opencl::RenderedKernel::kSerialColumns;
+    const size_t items = all_axes ? parts : kernel.reduce_axis == 0 ? (groups + columns - 1) / columns : groups;
+    const size_t local = std::min<size_t>(std::min<size_t>(compiled.serial_group_limit, 64), items);
+    launch(compiled.serial_kernel.get(), RoundUp(items, local), local, "clEnqueueNDRangeKernel (serial reduction)");
+    if (all_axes) {
+      launch(compiled.serial_final_kernel.get(), 1, 1, "clEnqueueNDRangeKernel (serial reduction, final)");
+    }
     return;
   }
-  // All axes: up to kMaxParts work-groups write partials, then one group combines them.
-  const size_t parts = std::clamp<size_t>((n + group - 1) / group, 1, kMaxParts);
-  if (!partial_values_) {
-    partial_values_ = allocate(kMaxParts * sizeof(double));
-    partial_indices_ = allocate(kMaxParts * sizeof(cl_long));
+  launch(k, (all_axes ? parts : groups) * group, group, "clEnqueueNDRangeKernel (fused reduction)");
+  if (all_axes) {
+    const size_t final_group =
+        Pow2Floor(std::min(std::min<size_t>(compiled.final_group_limit, 256), Pow2Ceil(parts)));
+    launch(compiled.final_kernel.get(), final_group, final_group,
+           "clEnqueueNDRangeKernel (fused reduction, final)");
   }
-  cl_mem part_v = Mem(*partial_values_), part_i = Mem(*partial_indices_);
-  auto set_all = [&](cl_kernel kk, size_t items) {
-    cl_uint index = set_common(kk);
-    SetArg(kk, index, part_v);
-    if (arg) SetArg(kk, index, part_i);
-    SetArg<cl_long>(kk, index, static_cast<cl_long>(parts));
-    set_local(kk, index, items);
-  };
-  set_all(k, group);
-  size_t global = parts * group;
-  CheckCl(clEnqueueNDRangeKernel(queue_.get(), k, 1, nullptr, &global, &group, 0, nullptr, nullptr),
-          "clEnqueueNDRangeKernel (fused reduction, partials)");
-  cl_kernel final_kernel = compiled.final_kernel.get();
-  size_t final_group = Pow2Floor(std::min(std::min<size_t>(compiled.final_group_limit, 256), Pow2Ceil(parts)));
-  set_all(final_kernel, final_group);
-  CheckCl(clEnqueueNDRangeKernel(queue_.get(), final_kernel, 1, nullptr, &final_group, &final_group, 0, nullptr,
-                                 nullptr),
-          "clEnqueueNDRangeKernel (fused reduction, final)");
 }
 
 std::unique_ptr<Backend> MakeOpenCLBackend(int device_index) {

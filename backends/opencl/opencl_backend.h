@@ -24,6 +24,7 @@ struct OpenCLOptions {
   int device_index = -1;                  // -1: the best device (a GPU when present)
   std::optional<std::string> cache_dir;   // unset: ProgramCache::DefaultDir(); "": no disk cache
   bool force_packed_args = false;         // pass scalars in buffers even when they fit (tests)
+  bool force_tree_reductions = false;     // work-group tree reductions on CPU devices too (tests)
 };
 
 // A cl_mem owned by an OpenCLBackend.
@@ -72,6 +73,9 @@ class OpenCLBackend final : public Backend {
     size_t flat_group_limit = 1;
     opencl::KernelHandle final_kernel;   // all-axes reductions: combines the partials
     size_t final_group_limit = 1;
+    opencl::KernelHandle serial_kernel;         // reductions on CPU devices: an item per output
+    opencl::KernelHandle serial_final_kernel;   // ... and its all-axes combining step
+    size_t serial_group_limit = 1;
   };
   struct RandomKernels {
     opencl::ProgramHandle program;
@@ -87,6 +91,7 @@ class OpenCLBackend final : public Backend {
   opencl::QueueHandle queue_;
   std::unique_ptr<opencl::ProgramCache> programs_;
   bool force_packed_args_;
+  bool force_tree_reductions_;
   std::mutex mutex_;   // guards the kernel maps and kernel arguments
   std::unordered_map<std::string, CompiledKernel> kernels_;   // by FusedKernel::Key()
   std::map<DType, RandomKernels> random_;

@@ -81,6 +81,18 @@ FusedKernel Elementwise(DType dtype, int inputs, std::vector<Instr> body, int pa
   return k;
 }
 
+// A second backend that uses work-group tree reductions even on a CPU device
+// (the path GPUs take), so both reduction strategies are tested here.
+OpenCLBackend& TreeBackend() {
+  static OpenCLBackend* backend = [] {
+    OpenCLOptions options;
+    options.cache_dir = opencl_test::TempDir("neon-opencl-shared-cache");
+    options.force_tree_reductions = true;
+    return new OpenCLBackend(options);
+  }();
+  return *backend;
+}
+
 TEST(OpenCLDevices, ListsThePoclDevice) {
   std::vector<DeviceInfo> devices = ListOpenCLDevices();
   ASSERT_FALSE(devices.empty());
@@ -209,7 +221,9 @@ struct ReductionCase {
 };
 
 TEST(OpenCLBackend, ReductionsOnEveryAxisWithEpilogue) {
-  Backend& be = SharedBackend();
+  for (Backend* backend : {static_cast<Backend*>(&SharedBackend()), static_cast<Backend*>(&TreeBackend())}) {
+  Backend& be = *backend;
+  const std::string strategy = backend == &SharedBackend() ? "default" : "tree";
   // Values with ties and NaNs for argmax/argmin and NaN propagation.
   const int64_t rows = 45, cols = 300;
   std::vector<double> values = RandomValues(rows * cols, -5, 5, 5);
@@ -229,11 +243,12 @@ TEST(OpenCLBackend, ReductionsOnEveryAxisWithEpilogue) {
         k.reduce_op = op;
         k.reduce_axis = axis;
         RunAndCompare(be, k, {*operand}, {}, rows, cols,
-                      std::string(OpName(op)) + " axis " + std::to_string(axis) +
+                      strategy + " " + std::string(OpName(op)) + " axis " + std::to_string(axis) +
                           (operand == &x ? " (ties, NaN)" : ""),
                       op == OpKind::kSum ? 1e-10 : 0.0);
       }
     }
+  }
   }
 }
 
@@ -255,14 +270,20 @@ TEST(OpenCLBackend, ReductionEpilogueReadsBroadcastInputAndParams) {
   RunAndCompare(be, k, {x, m}, {1.0 / cols}, rows, cols, "variance epilogue", 1e-24);
 }
 
-TEST(OpenCLBackend, LargeAllAxesSum) {
-  Backend& be = SharedBackend();
-  const int64_t rows = 512, cols = 1000;
-  Operand x = MakeOperand(be, RandomValues(rows * cols, 0, 1, 9), DType::kFloat32, 0, cols, 1);
-  FusedKernel k = Elementwise(DType::kFloat32, 1, {{OpKind::kTensor, -1, -1, 0}});
-  k.has_reduction = true;
-  k.reduce_axis = kAllAxes;
-  RunAndCompare(be, k, {x}, {}, rows, cols, "sum of 512000 float32", 1e-10);
+TEST(OpenCLBackend, LargeAllAxesSumAndArgmin) {
+  for (Backend* be : {static_cast<Backend*>(&SharedBackend()), static_cast<Backend*>(&TreeBackend())}) {
+    const int64_t rows = 512, cols = 1000;
+    std::vector<double> values = RandomValues(rows * cols, 0, 1, 9);
+    values[123456] = -1;   // the minimum, twice: the first wins
+    values[400000] = -1;
+    Operand x = MakeOperand(*be, values, DType::kFloat32, 0, cols, 1);
+    FusedKernel k = Elementwise(DType::kFloat32, 1, {{OpKind::kTensor, -1, -1, 0}});
+    k.has_reduction = true;
+    k.reduce_axis = kAllAxes;
+    RunAndCompare(*be, k, {x}, {}, rows, cols, "sum of 512000 float32", 1e-10);
+    k.reduce_op = OpKind::kArgmin;
+    RunAndCompare(*be, k, {x}, {}, rows, cols, "argmin of 512000 float32", 0.0);
+  }
 }
 
 TEST(OpenCLBackend, PackedArgumentsGiveTheSameResults) {

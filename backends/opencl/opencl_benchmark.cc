@@ -119,6 +119,34 @@ void BenchSigmoid(OpenCLBackend& be, bool quick) {
               rate(ir_s) / ceiling);
 }
 
+// Informational: read bandwidth of sum reductions along each axis.
+void BenchReductions(OpenCLBackend& be, bool quick) {
+  const int64_t rows = quick ? 1024 : 4096, cols = 8192;
+  const size_t n = static_cast<size_t>(rows * cols);
+  std::vector<float> host(n, 0.5f);
+  std::shared_ptr<Buffer> x = be.allocate(n * sizeof(float)), y = be.allocate(cols * sizeof(float));
+  be.copy_in(*x, 0, host.data(), n * sizeof(float));
+  std::printf("sum reductions over %lld x %lld float32 (read bandwidth, medians of 5):\n", static_cast<long long>(rows),
+              static_cast<long long>(cols));
+  for (int axis : {0, 1, kAllAxes}) {
+    FusedKernel k;
+    k.input_dtypes = {DType::kFloat32};
+    k.body = {{OpKind::kTensor, -1, -1, 0}};
+    k.has_reduction = true;
+    k.reduce_axis = axis;
+    KernelArgs args{rows, cols, {{x.get(), 0, cols, 1, DType::kFloat32}}, {y.get(), 0, 1, 1, DType::kFloat32}, {}};
+    if (axis == 1) args.output.row_stride = 1;
+    std::vector<double> times;
+    for (int r = 0; r < 6; ++r) {
+      Clock::time_point start = Clock::now();
+      be.run(k, args);
+      be.synchronize();
+      if (r > 0) times.push_back(Seconds(start));
+    }
+    std::printf("  axis %2d: %.2f GB/s (%.2f ms)\n", axis, n * sizeof(float) / Median(times) / 1e9, Median(times) * 1e3);
+  }
+}
+
 void BenchGemm(OpenCLBackend& be, bool quick) {
   const int64_t size = quick ? 512 : 2048;
   const int repeats = quick ? 3 : 5;
@@ -254,6 +282,7 @@ int main(int argc, char** argv) {
     neon::OpenCLBackend backend(options);
     std::printf("device %s: %s\n", backend.info().name.c_str(), backend.info().description.c_str());
     neon::BenchSigmoid(backend, quick);
+    neon::BenchReductions(backend, quick);
     neon::BenchGemm(backend, quick);
     std::string self = std::filesystem::canonical("/proc/self/exe");
     neon::BenchCompile(self, quick);
