@@ -89,8 +89,16 @@ TEST(KernelRenderer, ReductionsUseLocalMemoryTrees) {
   EXPECT_NE(source.find("__local float* scratch_v"), std::string::npos);
   EXPECT_NE(source.find("__local long* scratch_i"), std::string::npos);
   EXPECT_NE(source.find("barrier(CLK_LOCAL_MEM_FENCE)"), std::string::npos);
+  // The serial (CPU) kernels come in the same program.
+  EXPECT_NE(source.find(std::string("__kernel void ") + RenderedKernel::kSerialName + "("), std::string::npos);
+  EXPECT_EQ(source.find(RenderedKernel::kFinalName), std::string::npos);
   k.reduce_op = OpKind::kSum;
   EXPECT_EQ(RenderFusedKernel(k, false).source.find("scratch_i"), std::string::npos);
+  k.reduce_axis = kAllAxes;
+  source = RenderFusedKernel(k, false).source;
+  EXPECT_NE(source.find(std::string("__kernel void ") + RenderedKernel::kFinalName + "("), std::string::npos);
+  EXPECT_NE(source.find(std::string("__kernel void ") + RenderedKernel::kSerialFinalName + "("), std::string::npos);
+  EXPECT_NE(source.find("__global float* part_v"), std::string::npos);
 }
 
 TEST(KernelRenderer, RejectsMalformedPrograms) {
