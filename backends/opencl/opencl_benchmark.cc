@@ -270,6 +270,9 @@ void BenchCompile(const std::string& self, bool quick) {
 }  // namespace neon
 
 int main(int argc, char** argv) {
+  // OpenMP threads of the host baseline must not spin after their loop while
+  // the OpenCL driver's threads run (libgomp spins by default).
+  setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
   try {
     if (argc == 5 && std::strcmp(argv[1], "--child") == 0) {
       neon::TimeFirstCalls(argv[2], std::atoi(argv[3]), argv[4]);
