@@ -149,7 +149,7 @@ void BenchReductions(OpenCLBackend& be, bool quick) {
 
 void BenchGemm(OpenCLBackend& be, bool quick) {
   const int64_t size = quick ? 512 : 2048;
-  const int repeats = quick ? 3 : 5;
+  const int repeats = quick ? 3 : 7;
   const size_t n = static_cast<size_t>(size * size);
   std::vector<float> host(n);
   for (size_t e = 0; e < n; ++e) host[e] = static_cast<float>(e % 17) * 0.125f - 1.0f;
