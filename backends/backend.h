@@ -40,6 +40,7 @@ struct DeviceInfo {
   std::string name;          // registry name, e.g. "cpu", "opencl:0"
   std::string kind;          // "reference", "cpu", "opencl", ...
   std::string description;   // vendor and device, human-readable
+  std::string device_type = "cpu";  // "cpu", "gpu" or "accelerator"
   uint64_t memory_bytes = 0;
   int compute_units = 0;
   bool supports_float64 = true;

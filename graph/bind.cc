@@ -88,7 +88,7 @@ class Binder {
     std::string& key = binding_.key;
     key += 'L';
     key += std::to_string(leaf);
-    key += DTypeName(tensor.dtype())[0];
+    key += static_cast<char>('0' + static_cast<int>(tensor.dtype()));
     key += LayoutOf(tensor.rows2d(), tensor.cols2d(), tensor.row_stride2d(), tensor.col_stride2d());
     key += tensor.buffer() != output_.buffer() ? 'n' : (SameView(tensor, output_) ? 'i' : 'o');
     AppendUnitDims({tensor.rows2d(), tensor.cols2d()});
@@ -108,7 +108,7 @@ class Binder {
 Binding Bind(const Expr& value, const Tensor& output, BindingIndex* index) {
   Binding binding;
   binding.key.reserve(64);
-  binding.key += DTypeName(output.dtype())[0];
+  binding.key += static_cast<char>('0' + static_cast<int>(output.dtype()));
   binding.key += LayoutOf(output.rows2d(), output.cols2d(), output.row_stride2d(), output.col_stride2d());
   binding.key += static_cast<char>('0' + (output.rows2d() == 1) + 2 * (output.cols2d() == 1));
   binding.key += static_cast<char>('0' + (value.shape()[0] == output.rows2d()) + 2 * (value.shape()[1] == output.cols2d()));

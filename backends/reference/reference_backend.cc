@@ -1,0 +1,524 @@
+#include "backends/reference/reference_backend.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <initializer_list>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "backends/host_buffer.h"
+#include "graph/error.h"
+#include "graph/philox.h"
+#include "graph/scalar_ops.h"
+
+namespace neon {
+
+namespace {
+
+template <typename... Parts>
+std::string Str(const Parts&... parts) {
+  std::ostringstream out;
+  (out << ... << parts);
+  return out.str();
+}
+
+// ---- validation ----
+
+void CheckBuffer(const Backend& self, const Buffer* buffer, const std::string& what) {
+  if (buffer == nullptr) throw ArgumentError(Str(what, ": buffer is null, expected a buffer"));
+  if (&buffer->backend() != &self) {
+    throw ArgumentError(Str(what, ": buffer belongs to backend '", buffer->backend().info().name,
+                            "', expected one allocated by this reference backend"));
+  }
+}
+
+// A byte range [offset, offset + bytes) must lie inside the buffer.
+void CheckRange(const Buffer& buffer, size_t offset, size_t bytes, const std::string& what) {
+  if (offset > buffer.size_bytes() || bytes > buffer.size_bytes() - offset) {
+    throw ArgumentError(Str(what, ": bytes [", offset, ", ", offset + bytes,
+                            ") are outside the buffer of ", buffer.size_bytes(), " bytes"));
+  }
+}
+
+// One axis of a strided view: `extent` elements `stride` elements apart.
+struct Dim {
+  int64_t extent;
+  int64_t stride;
+};
+
+// Every element a strided view touches must lie inside its buffer. The view
+// touches offsets from offset + sum(min(0, stride * (extent - 1))) to
+// offset + sum(max(0, ...)); computed in 128 bits so huge strides cannot wrap.
+void CheckView(const Buffer& buffer, int64_t offset, std::initializer_list<Dim> dims, DType dtype,
+               const std::string& what) {
+  __int128 lo = offset, hi = offset;
+  std::string shape;
+  for (const Dim& dim : dims) {
+    if (dim.extent < 0) throw ArgumentError(Str(what, ": negative extent ", dim.extent));
+    if (dim.extent == 0) return;  // an empty view touches nothing
+    __int128 span = static_cast<__int128>(dim.stride) * (dim.extent - 1);
+    (span < 0 ? lo : hi) += span;
+    shape += Str(shape.empty() ? "" : " x ", dim.extent, " (stride ", dim.stride, ")");
+  }
+  const size_t capacity = buffer.size_bytes() / SizeOf(dtype);
+  if (lo < 0 || hi >= static_cast<__int128>(capacity)) {
+    throw ArgumentError(Str(what, ": view of ", shape, " at offset ", offset, " touches elements ",
+                            static_cast<long long>(lo), "..", static_cast<long long>(hi),
+                            ", but the buffer holds ", capacity, " ", DTypeName(dtype),
+                            " elements (", buffer.size_bytes(), " bytes)"));
+  }
+}
+
+// ---- element access: convert to double on load, from double on store ----
+
+int64_t ElementIndex(const TensorRef& ref, int64_t i, int64_t j) {
+  return ref.offset + i * ref.row_stride + j * ref.col_stride;
+}
+
+double Load(const TensorRef& ref, int64_t i, int64_t j) {
+  const std::byte* data = HostBuffer::Data(ref.buffer);
+  const int64_t index = ElementIndex(ref, i, j);
+  switch (ref.dtype) {
+    case DType::kFloat32:
+      return reinterpret_cast<const float*>(data)[index];
+    case DType::kFloat64:
+      return reinterpret_cast<const double*>(data)[index];
+    case DType::kInt32:
+      return reinterpret_cast<const int32_t*>(data)[index];
+  }
+  throw ArgumentError("Load: unknown dtype");
+}
+
+void Store(const TensorRef& ref, int64_t i, int64_t j, double value) {
+  std::byte* data = HostBuffer::Data(ref.buffer);
+  const int64_t index = ElementIndex(ref, i, j);
+  switch (ref.dtype) {
+    case DType::kFloat32:
+      reinterpret_cast<float*>(data)[index] = static_cast<float>(value);
+      return;
+    case DType::kFloat64:
+      reinterpret_cast<double*>(data)[index] = value;
+      return;
+    case DType::kInt32:
+      reinterpret_cast<int32_t*>(data)[index] = ToInt32(value);
+      return;
+  }
+  throw ArgumentError("Store: unknown dtype");
+}
+
+// ---- the fused-kernel interpreter ----
+
+// A param that must be a whole number in [0, limit] (Philox key halves and
+// counter offsets travel as doubles).
+uint64_t WholeParam(const KernelArgs& args, int slot, double limit, const std::string& what) {
+  const double value = args.params[slot];
+  if (!(value >= 0 && value <= limit && value == std::floor(value))) {
+    throw ArgumentError(Str("run: rand ", what, " (param ", slot, ") is ", value,
+                            ", expected a whole number in [0, ", limit, "]"));
+  }
+  return static_cast<uint64_t>(value);
+}
+
+// Checks one program's operands and slots; marks the input slots it reads.
+void CheckProgram(const std::vector<Instr>& program, const char* name, bool is_epilogue,
+                  const FusedKernel& kernel, const KernelArgs& args,
+                  std::vector<bool>& reads_slot) {
+  for (size_t k = 0; k < program.size(); ++k) {
+    const Instr& instr = program[k];
+    const std::string where = Str("run: ", name, " instruction ", k, " (", OpName(instr.op), ")");
+    const int32_t defined = static_cast<int32_t>(k);
+    auto check_operand = [&](int32_t reg, const char* operand) {
+      if (reg < 0 || reg >= defined) {
+        throw ArgumentError(Str(where, ": operand ", operand, " is register ", reg,
+                                ", expected one of the earlier registers 0..", defined - 1));
+      }
+    };
+    switch (ClassOf(instr.op)) {
+      case OpClass::kUnary:
+        check_operand(instr.a, "a");
+        continue;
+      case OpClass::kBinary:
+        check_operand(instr.a, "a");
+        check_operand(instr.b, "b");
+        continue;
+      default:
+        break;
+    }
+    switch (instr.op) {
+      case OpKind::kTensor:
+        if (instr.slot < 0 || instr.slot >= static_cast<int32_t>(kernel.input_dtypes.size())) {
+          throw ArgumentError(Str(where, ": input slot ", instr.slot, ", expected 0..",
+                                  kernel.input_dtypes.size() - 1));
+        }
+        reads_slot[instr.slot] = true;
+        break;
+      case OpKind::kScalar:
+      case OpKind::kRand: {
+        const int32_t needed = instr.op == OpKind::kRand ? 3 : 1;
+        if (instr.slot < 0 || instr.slot + needed > kernel.num_params) {
+          throw ArgumentError(Str(where, ": param slots ", instr.slot, "..",
+                                  instr.slot + needed - 1, ", but the kernel has ",
+                                  kernel.num_params, " params"));
+        }
+        if (instr.op == OpKind::kRand) {
+          WholeParam(args, instr.slot, 4294967295.0, "key low half");
+          WholeParam(args, instr.slot + 1, 4294967295.0, "key high half");
+          WholeParam(args, instr.slot + 2, 9007199254740992.0, "counter offset");
+        }
+        break;
+      }
+      case OpKind::kRowIndex:
+      case OpKind::kColIndex:
+        break;
+      case OpKind::kReduced:
+        if (!is_epilogue)
+          throw ArgumentError(Str(where, ": the reduced value exists only in the epilogue"));
+        break;
+      default:
+        throw BackendError(Str(where, ": not an instruction a fused kernel can hold"));
+    }
+  }
+}
+
+// Evaluates `program` at position (i, j); `stream_cols` is the width used to
+// number kRand stream positions, `reduced` is what kReduced reads.
+double Evaluate(const std::vector<Instr>& program, const KernelArgs& args, int64_t i, int64_t j,
+                int64_t stream_cols, double reduced, std::vector<double>& regs) {
+  regs.resize(program.size());
+  for (size_t k = 0; k < program.size(); ++k) {
+    const Instr& instr = program[k];
+    double& result = regs[k];
+    switch (instr.op) {
+      case OpKind::kTensor:
+        result = Load(args.inputs[instr.slot], i, j);
+        break;
+      case OpKind::kScalar:
+        result = args.params[instr.slot];
+        break;
+      case OpKind::kRowIndex:
+        result = static_cast<double>(i);
+        break;
+      case OpKind::kColIndex:
+        result = static_cast<double>(j);
+        break;
+      case OpKind::kReduced:
+        result = reduced;
+        break;
+      case OpKind::kRand: {
+        const uint64_t key = static_cast<uint64_t>(args.params[instr.slot]) |
+                             static_cast<uint64_t>(args.params[instr.slot + 1]) << 32;
+        const uint64_t position =
+            static_cast<uint64_t>(args.params[instr.slot + 2]) + i * stream_cols + j;
+        result = philox::Uniform(philox::Bits(key, position));
+        break;
+      }
+      default:
+        result = ClassOf(instr.op) == OpClass::kUnary
+                     ? ApplyUnary(instr.op, regs[instr.a])
+                     : ApplyBinary(instr.op, regs[instr.a], regs[instr.b]);
+    }
+  }
+  return regs.back();
+}
+
+// Running state of one output position's reduction.
+struct Accumulator {
+  double value = 0;
+  int64_t index = -1;  // position along the reduced axis of `value`; -1 before the first
+};
+
+// Folds value x at reduced-axis position t into acc.
+void Accumulate(OpKind op, Accumulator& acc, double x, int64_t t) {
+  if (acc.index < 0) {
+    acc = {x, t};
+    return;
+  }
+  switch (op) {
+    case OpKind::kSum:
+      acc.value += x;
+      break;
+    // max/min propagate NaN: once NaN, always NaN.
+    case OpKind::kMax:
+      if (!std::isnan(acc.value) && (std::isnan(x) || x > acc.value)) acc.value = x;
+      break;
+    case OpKind::kMin:
+      if (!std::isnan(acc.value) && (std::isnan(x) || x < acc.value)) acc.value = x;
+      break;
+    // argmax/argmin: strict comparison keeps the first index on ties; NaN beats
+    // everything and the first NaN is never replaced.
+    case OpKind::kArgmax:
+      if (!std::isnan(acc.value) && (std::isnan(x) || x > acc.value)) acc = {x, t};
+      break;
+    case OpKind::kArgmin:
+      if (!std::isnan(acc.value) && (std::isnan(x) || x < acc.value)) acc = {x, t};
+      break;
+    default:
+      throw ArgumentError(Str("run: reduce_op '", OpName(op), "' is not a reduction"));
+  }
+}
+
+// The reduction's result: the value, or the index for argmax/argmin.
+double Result(OpKind op, const Accumulator& acc) {
+  if (acc.index < 0) {  // empty axis
+    if (op == OpKind::kMax) return -INFINITY;
+    if (op == OpKind::kMin) return INFINITY;
+    return 0.0;
+  }
+  return op == OpKind::kArgmax || op == OpKind::kArgmin ? static_cast<double>(acc.index)
+                                                        : acc.value;
+}
+
+}  // namespace
+
+ReferenceBackend::ReferenceBackend() {
+  info_.name = "reference";
+  info_.kind = "reference";
+  info_.description = "plain loops in float64 (the oracle)";
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long page_size = sysconf(_SC_PAGE_SIZE);
+  info_.memory_bytes = pages > 0 && page_size > 0 ? static_cast<uint64_t>(pages) * page_size : 0;
+  info_.compute_units = 1;
+  info_.supports_float64 = true;
+}
+
+std::shared_ptr<Buffer> ReferenceBackend::allocate(size_t bytes) {
+  return std::make_shared<HostBuffer>(*this, bytes);
+}
+
+void ReferenceBackend::copy_in(Buffer& dst, size_t offset, const void* src, size_t bytes) {
+  CheckBuffer(*this, &dst, "copy_in dst");
+  CheckRange(dst, offset, bytes, "copy_in dst");
+  if (bytes == 0) return;
+  if (src == nullptr) throw ArgumentError("copy_in: host source is null");
+  std::memcpy(HostBuffer::Data(&dst) + offset, src, bytes);
+}
+
+void ReferenceBackend::copy_out(const Buffer& src, size_t offset, void* dst, size_t bytes) {
+  CheckBuffer(*this, &src, "copy_out src");
+  CheckRange(src, offset, bytes, "copy_out src");
+  if (bytes == 0) return;
+  if (dst == nullptr) throw ArgumentError("copy_out: host destination is null");
+  std::memcpy(dst, HostBuffer::Data(&src) + offset, bytes);
+}
+
+void ReferenceBackend::copy(const Buffer& src, size_t src_offset, Buffer& dst, size_t dst_offset,
+                            size_t bytes) {
+  CheckBuffer(*this, &src, "copy src");
+  CheckBuffer(*this, &dst, "copy dst");
+  CheckRange(src, src_offset, bytes, "copy src");
+  CheckRange(dst, dst_offset, bytes, "copy dst");
+  if (bytes == 0) return;
+  // memmove: source and destination may overlap inside one buffer.
+  std::memmove(HostBuffer::Data(&dst) + dst_offset, HostBuffer::Data(&src) + src_offset, bytes);
+}
+
+void ReferenceBackend::run(const FusedKernel& kernel, const KernelArgs& args) {
+  // ---- validate the program and its arguments ----
+  if (args.rows < 0 || args.cols < 0) {
+    throw ArgumentError(
+        Str("run: iteration space ", args.rows, " x ", args.cols, ", expected non-negative sizes"));
+  }
+  if (args.inputs.size() != kernel.input_dtypes.size()) {
+    throw ArgumentError(Str("run: ", args.inputs.size(), " inputs given, the kernel expects ",
+                            kernel.input_dtypes.size()));
+  }
+  if (args.params.size() != static_cast<size_t>(kernel.num_params)) {
+    throw ArgumentError(
+        Str("run: ", args.params.size(), " params given, the kernel expects ", kernel.num_params));
+  }
+  if (kernel.body.empty())
+    throw ArgumentError("run: the kernel body is empty, expected at least one instruction");
+  if (kernel.has_reduction) {
+    if (!IsReduction(kernel.reduce_op)) {
+      throw ArgumentError(Str("run: reduce_op '", OpName(kernel.reduce_op),
+                              "', expected sum, max, min, argmax or argmin"));
+    }
+    if (kernel.reduce_axis != 0 && kernel.reduce_axis != 1 && kernel.reduce_axis != kAllAxes) {
+      throw ArgumentError(
+          Str("run: reduce_axis ", kernel.reduce_axis, ", expected 0, 1 or ", kAllAxes));
+    }
+  }
+  const size_t num_inputs = args.inputs.size();
+  std::vector<bool> body_reads(num_inputs, false), epilogue_reads(num_inputs, false);
+  CheckProgram(kernel.body, "body", false, kernel, args, body_reads);
+  if (kernel.has_reduction)
+    CheckProgram(kernel.epilogue, "epilogue", true, kernel, args, epilogue_reads);
+
+  // Output extent: the iteration space, or its reduced shape.
+  const int axis = kernel.has_reduction ? kernel.reduce_axis : 2;  // 2: no reduction
+  const int64_t out_rows = axis == 0 || axis == kAllAxes ? 1 : args.rows;
+  const int64_t out_cols = axis == 1 || axis == kAllAxes ? 1 : args.cols;
+
+  for (size_t s = 0; s < num_inputs; ++s) {
+    const TensorRef& input = args.inputs[s];
+    const std::string what = Str("run input ", s);
+    if (input.dtype != kernel.input_dtypes[s]) {
+      throw ArgumentError(Str(what, ": dtype ", DTypeName(input.dtype), ", the kernel expects ",
+                              DTypeName(kernel.input_dtypes[s])));
+    }
+    if (!body_reads[s] && !epilogue_reads[s]) continue;  // never read, need not be valid
+    CheckBuffer(*this, input.buffer, what);
+    const Dim rows{body_reads[s] ? args.rows : out_rows, input.row_stride};
+    const Dim cols{body_reads[s] ? args.cols : out_cols, input.col_stride};
+    CheckView(*input.buffer, input.offset, {rows, cols}, input.dtype, what);
+  }
+  const TensorRef& output = args.output;
+  if (output.dtype != kernel.output_dtype) {
+    throw ArgumentError(Str("run output: dtype ", DTypeName(output.dtype), ", the kernel expects ",
+                            DTypeName(kernel.output_dtype)));
+  }
+  CheckBuffer(*this, output.buffer, "run output");
+  CheckView(*output.buffer, output.offset,
+            {{out_rows, output.row_stride}, {out_cols, output.col_stride}}, output.dtype,
+            "run output");
+
+  std::vector<double> regs;
+
+  // ---- elementwise only: out[i, j] = body(i, j) ----
+  if (!kernel.has_reduction) {
+    for (int64_t i = 0; i < args.rows; ++i) {
+      for (int64_t j = 0; j < args.cols; ++j) {
+        Store(output, i, j, Evaluate(kernel.body, args, i, j, args.cols, 0.0, regs));
+      }
+    }
+    return;
+  }
+
+  // ---- reduction: reduce every output position first, then run the epilogue ----
+  // Output position (oi, oj) reduces `length` values; the t-th is body(i, j) below.
+  const int64_t length = axis == 0 ? args.rows : axis == 1 ? args.cols : args.rows * args.cols;
+  if (length == 0 && (kernel.reduce_op == OpKind::kArgmax || kernel.reduce_op == OpKind::kArgmin)) {
+    throw ArgumentError(Str("run: ", OpName(kernel.reduce_op), " over an empty axis (", args.rows,
+                            " x ", args.cols, ", axis ", axis, ") has no index"));
+  }
+  std::vector<double> reduced(out_rows * out_cols);
+  for (int64_t oi = 0; oi < out_rows; ++oi) {
+    for (int64_t oj = 0; oj < out_cols; ++oj) {
+      Accumulator acc;
+      for (int64_t t = 0; t < length; ++t) {
+        const int64_t i = axis == 0 ? t : axis == 1 ? oi : t / args.cols;
+        const int64_t j = axis == 0 ? oj : axis == 1 ? t : t % args.cols;
+        Accumulate(kernel.reduce_op, acc, Evaluate(kernel.body, args, i, j, args.cols, 0.0, regs),
+                   t);
+      }
+      reduced[oi * out_cols + oj] = Result(kernel.reduce_op, acc);
+    }
+  }
+  // The output is written only now, so it may alias an input of the body.
+  for (int64_t oi = 0; oi < out_rows; ++oi) {
+    for (int64_t oj = 0; oj < out_cols; ++oj) {
+      const double value = reduced[oi * out_cols + oj];
+      Store(output, oi, oj,
+            kernel.epilogue.empty()
+                ? value
+                : Evaluate(kernel.epilogue, args, oi, oj, out_cols, value, regs));
+    }
+  }
+}
+
+void ReferenceBackend::gemm(const GemmArgs& args) {
+  if (args.dtype != DType::kFloat32 && args.dtype != DType::kFloat64) {
+    throw ArgumentError(
+        Str("gemm: dtype ", DTypeName(args.dtype), ", expected float32 or float64"));
+  }
+  if (args.m < 0 || args.n < 0 || args.k < 0 || args.batch < 1) {
+    throw ArgumentError(Str("gemm: m=", args.m, " n=", args.n, " k=", args.k, " batch=", args.batch,
+                            ", expected non-negative sizes and batch >= 1"));
+  }
+  if (args.c.trans) throw ArgumentError("gemm: C cannot be transposed");
+
+  // op(X) as a strided (rows x cols) view of matrix `b` of the batch.
+  auto view = [&](const MatrixRef& matrix, int64_t b) {
+    return TensorRef{matrix.buffer, matrix.offset + b * matrix.batch_stride,
+                     matrix.trans ? 1 : matrix.ld, matrix.trans ? matrix.ld : 1, args.dtype};
+  };
+  auto check = [&](const MatrixRef& matrix, int64_t rows, int64_t cols, const char* name) {
+    const std::string what = Str("gemm ", name);
+    CheckBuffer(*this, matrix.buffer, what);
+    const int64_t stored_rows = matrix.trans ? cols : rows;
+    const int64_t stored_cols = matrix.trans ? rows : cols;
+    if (matrix.ld < std::max<int64_t>(1, stored_cols)) {
+      throw ArgumentError(Str(what, ": ld ", matrix.ld, ", expected at least ",
+                              std::max<int64_t>(1, stored_cols), " (the stored matrix is ",
+                              stored_rows, " x ", stored_cols, ")"));
+    }
+    CheckView(*matrix.buffer, matrix.offset,
+              {{args.batch, matrix.batch_stride}, {stored_rows, matrix.ld}, {stored_cols, 1}},
+              args.dtype, what);
+  };
+  check(args.a, args.m, args.k, "A");
+  check(args.b, args.k, args.n, "B");
+  check(args.c, args.m, args.n, "C");
+
+  // Every product is formed before C is written, so C may overlap A or B.
+  std::vector<double> products(args.batch * args.m * args.n);
+  for (int64_t b = 0; b < args.batch; ++b) {
+    const TensorRef a = view(args.a, b), bm = view(args.b, b);
+    for (int64_t i = 0; i < args.m; ++i) {
+      for (int64_t j = 0; j < args.n; ++j) {
+        double sum = 0.0;
+        for (int64_t p = 0; p < args.k; ++p) sum += Load(a, i, p) * Load(bm, p, j);
+        products[(b * args.m + i) * args.n + j] = sum;
+      }
+    }
+  }
+  for (int64_t b = 0; b < args.batch; ++b) {
+    const TensorRef c = view(args.c, b);
+    for (int64_t i = 0; i < args.m; ++i) {
+      for (int64_t j = 0; j < args.n; ++j) {
+        double value = args.alpha * products[(b * args.m + i) * args.n + j];
+        if (args.beta != 0.0) value += args.beta * Load(c, i, j);  // beta == 0: C is never read
+        Store(c, i, j, value);
+      }
+    }
+  }
+}
+
+void ReferenceBackend::fill_random(const RandomArgs& args) {
+  if (args.rows < 0 || args.cols < 0) {
+    throw ArgumentError(
+        Str("fill_random: ", args.rows, " x ", args.cols, ", expected non-negative sizes"));
+  }
+  const TensorRef& dst = args.dst;
+  CheckBuffer(*this, dst.buffer, "fill_random dst");
+  CheckView(*dst.buffer, dst.offset, {{args.rows, dst.row_stride}, {args.cols, dst.col_stride}},
+            dst.dtype, "fill_random dst");
+  for (int64_t i = 0; i < args.rows; ++i) {
+    for (int64_t j = 0; j < args.cols; ++j) {
+      const uint64_t position = args.counter_offset + static_cast<uint64_t>(i * args.cols + j);
+      double value = 0.0;
+      switch (args.distribution) {
+        case Distribution::kUniform: {
+          const double u = philox::Uniform(philox::Bits(args.seed, position));
+          if (dst.dtype == DType::kFloat32) {
+            // float32 math for a float32 destination (compiled with -ffp-contract=off).
+            const float a = static_cast<float>(args.a), b = static_cast<float>(args.b);
+            value = a + (b - a) * static_cast<float>(u);
+          } else {
+            value = args.a + (args.b - args.a) * u;
+          }
+          break;
+        }
+        case Distribution::kNormal:
+          value = args.a + args.b * philox::Normal(args.seed, position);
+          break;
+        case Distribution::kBernoulli:
+          value = philox::Bernoulli(philox::Bits(args.seed, position), args.a);
+          break;
+        default:
+          throw ArgumentError(
+              Str("fill_random: unknown distribution ", static_cast<int>(args.distribution)));
+      }
+      Store(dst, i, j, value);
+    }
+  }
+}
+
+std::unique_ptr<Backend> MakeReferenceBackend() { return std::make_unique<ReferenceBackend>(); }
+
+}  // namespace neon

@@ -1,0 +1,34 @@
+// The reference backend: the living specification every other backend is
+// compared against. Plain loops over host memory, every value computed in
+// float64, no caching and no cleverness; correctness over speed.
+#pragma once
+
+#include <memory>
+
+#include "backends/backend.h"
+
+namespace neon {
+
+class ReferenceBackend final : public Backend {
+ public:
+  ReferenceBackend();
+  ~ReferenceBackend() override { release_scratch(); }
+
+  const DeviceInfo& info() const override { return info_; }
+  std::shared_ptr<Buffer> allocate(size_t bytes) override;
+  void copy_in(Buffer& dst, size_t offset, const void* src, size_t bytes) override;
+  void copy_out(const Buffer& src, size_t offset, void* dst, size_t bytes) override;
+  void copy(const Buffer& src, size_t src_offset, Buffer& dst, size_t dst_offset,
+            size_t bytes) override;
+  void run(const FusedKernel& kernel, const KernelArgs& args) override;
+  void gemm(const GemmArgs& args) override;
+  void fill_random(const RandomArgs& args) override;
+  void synchronize() override {}  // every call completes before it returns
+
+ private:
+  DeviceInfo info_;
+};
+
+std::unique_ptr<Backend> MakeReferenceBackend();
+
+}  // namespace neon

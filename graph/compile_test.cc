@@ -1,0 +1,123 @@
+// The compiler's choices, seen through Plan::Describe(), and the plan cache.
+#include "graph/compile.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "backends/reference/reference_backend.h"
+#include "graph/expr.h"
+#include "graph/plan_cache.h"
+
+namespace neon {
+namespace {
+
+class CompileTest : public ::testing::Test {
+ protected:
+  std::string Describe(const Expr& value, const Tensor& output) {
+    BindingIndex index;
+    Binding binding = Bind(value, output, &index);
+    return Compile(value, output, binding, index).Describe();
+  }
+  std::unique_ptr<Backend> be_ = MakeReferenceBackend();
+  Tensor x_ = zeros(*be_, {4, 6}, DType::kFloat32, "x");
+  Tensor y_ = zeros(*be_, {4, 6}, DType::kFloat32, "y");
+  Tensor out_ = zeros(*be_, {4, 6}, DType::kFloat32, "out");
+};
+
+TEST_F(CompileTest, ElementwiseTreeIsOneKernel) {
+  EXPECT_EQ(Describe(1 / (1 + exp(-1 * x_)), out_), "kernel out <- (leaf0) 8 ops\n");  // 3 params, load, mul, exp, add, div
+}
+
+TEST_F(CompileTest, ConstantsFoldIntoOneParameter) {
+  double rho = 0.9;
+  BindingIndex index;
+  Binding binding = Bind((1.0 - rho) * x_ + rho * 2, out_, &index);
+  EXPECT_EQ(binding.params.size(), 2u);
+  EXPECT_DOUBLE_EQ(binding.params[0], 0.1);
+  EXPECT_DOUBLE_EQ(binding.params[1], 1.8);
+}
+
+TEST_F(CompileTest, CommonSubexpressionsAreComputedOnce) {
+  BindingIndex index;
+  Expr value = exp(x_) * exp(x_) + exp(x_);
+  Binding binding = Bind(value, out_, &index);
+  Plan plan = Compile(value, out_, binding, index);
+  ASSERT_EQ(plan.stages.size(), 1u);
+  const FusedKernel& kernel = std::get<KernelStage>(plan.stages[0]).kernel;
+  int exps = 0;
+  for (const Instr& instr : kernel.body) exps += instr.op == OpKind::kExp;
+  EXPECT_EQ(exps, 1);
+  EXPECT_EQ(kernel.body.size(), 4u);  // load, exp, mul, add
+}
+
+TEST_F(CompileTest, ReductionFusesWithItsEpilogue) {
+  Tensor col = zeros(*be_, {4, 1}, DType::kFloat32, "col");
+  EXPECT_EQ(Describe(sqrt(sum(x_ * y_, 1) + 1e-6), col), "kernel out <- (leaf0, leaf1) 3 ops + sum(axis 1) + 4 ops\n");
+}
+
+TEST_F(CompileTest, ReductionUsedAtAnotherShapeIsMaterialised) {
+  EXPECT_EQ(Describe(x_ - mean(x_, 1), out_),
+            "kernel temp0 <- (leaf0) 1 ops + sum(axis 1) + 1 ops\n"
+            "kernel out <- (leaf0, temp0) 5 ops\n");
+}
+
+TEST_F(CompileTest, DotBecomesGemmWithAlphaAndBeta) {
+  Tensor a = zeros(*be_, {4, 5}, DType::kFloat32, "a");
+  Tensor b = zeros(*be_, {5, 6}, DType::kFloat32, "b");
+  EXPECT_EQ(Describe(dot(a, b), out_), "gemm out = leaf0 x leaf1\n");
+  EXPECT_EQ(Describe(2.0 * dot(a.T().T(), b), out_), "gemm out = leaf0 x leaf1\n");
+  // A transposed product is computed once and read transposed.
+  EXPECT_EQ(Describe(transpose(dot(b.T(), a.T())) * 0.5 + out_ * 3, out_),
+            "gemm temp0 = leaf0 x leaf1\n"
+            "kernel out <- (temp0.T, leaf2) 7 ops\n");
+  EXPECT_EQ(Describe(0.5 * dot(a, b) + 0.25 * out_, out_), "gemm out = leaf0 x leaf1 + beta c\n");
+}
+
+TEST_F(CompileTest, DotInsideATreeGoesThroughATemporary) {
+  Tensor a = zeros(*be_, {4, 5}, DType::kFloat32, "a");
+  Tensor b = zeros(*be_, {5, 6}, DType::kFloat32, "b");
+  Tensor bias = zeros(*be_, {4, 1}, DType::kFloat32, "bias");
+  EXPECT_EQ(Describe(maximum(dot(a, b) + bias, 0), out_),
+            "gemm temp0 = leaf0 x leaf1\n"
+            "kernel out <- (temp0, leaf2) 5 ops\n");
+}
+
+TEST_F(CompileTest, OverlappingOutputGoesThroughATemporary) {
+  Tensor square = zeros(*be_, {4, 4}, DType::kFloat32, "square");
+  EXPECT_EQ(Describe(square.T() + 1, square), "kernel temp0 <- (leaf0) 3 ops\nkernel out <- (temp0) 1 ops\n");
+  EXPECT_EQ(Describe(square * 2, square), "kernel out <- (leaf0) 3 ops\n");  // same view: in place
+}
+
+TEST_F(CompileTest, SameStructureCompilesOnceAcrossNewData) {
+  ClearPlanCache();
+  std::vector<Tensor> inputs;
+  for (int i = 0; i < 1000; ++i) inputs.push_back(full(*be_, {3, 5}, i));
+  Tensor b = zeros(*be_, {1, 5});
+  Tensor column = zeros(*be_, {3, 1});
+  Tensor out = empty(*be_, {3, 5});
+  uint64_t before = GetPlanCacheStats().compiles;
+  for (int i = 0; i < 1000; ++i) {
+    out.assign(sig(inputs[i] * (0.5 + i) + b));
+    ASSERT_FLOAT_EQ(out.get<float>()[0], static_cast<float>(1 / (1 + std::exp(-i * (0.5 + i)))));
+  }
+  EXPECT_EQ(GetPlanCacheStats().compiles - before, 1u);
+  // A different broadcast pattern is a different structure.
+  out.assign(sig(inputs[0] * 0.5 + column));
+  EXPECT_EQ(GetPlanCacheStats().compiles - before, 2u);
+}
+
+TEST_F(CompileTest, SizesAreRuntimeArguments) {
+  ClearPlanCache();
+  uint64_t before = GetPlanCacheStats().compiles;
+  for (int64_t n : {2, 3, 17}) {
+    Tensor a = full(*be_, {n, n + 1}, 2.0);
+    Tensor out = empty(*be_, {n, 1});
+    out.assign(sum(a * a, 1));
+    EXPECT_EQ(out.get<float>(), std::vector<float>(static_cast<size_t>(n), 4.0f * static_cast<float>(n + 1)));
+  }
+  EXPECT_EQ(GetPlanCacheStats().compiles - before, 2u);  // the fill in full() and the sum
+}
+
+}  // namespace
+}  // namespace neon

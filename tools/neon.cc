@@ -1,0 +1,77 @@
+// The `neon` command line: device listing now; training, evaluation and checks
+// join as the layers land. Errors are one line on stderr and exit code 2.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "backends/registry.h"
+#include "graph/error.h"
+
+namespace neon {
+namespace {
+
+std::string FormatBytes(uint64_t bytes) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.1f GiB", static_cast<double>(bytes) / (1024.0 * 1024.0 * 1024.0));
+  return text;
+}
+
+// `neon devices`: every backend kind, its devices, and which one --backend selects.
+int ListDevicesCommand(const std::string& backend_spec) {
+  std::unique_ptr<Backend> selected = CreateBackend(backend_spec);
+  for (const std::string& kind : BackendKinds()) {
+    std::vector<DeviceInfo> devices;
+    std::string problem;
+    try {
+      devices = ListDevices(kind);
+    } catch (const Error& error) {
+      problem = error.what();
+    }
+    if (devices.empty()) {
+      std::cout << kind << ": unavailable" << (problem.empty() ? "" : " (" + problem + ")") << "\n";
+      continue;
+    }
+    for (const DeviceInfo& device : devices) {
+      std::cout << device.name << ": " << device.description << " [" << device.device_type << ", "
+                << FormatBytes(device.memory_bytes) << ", " << device.compute_units << " compute units"
+                << (device.supports_float64 ? ", float64" : "") << "]\n";
+    }
+  }
+  std::cout << "selected (--backend=" << backend_spec << "): " << selected->info().name << "\n";
+  return 0;
+}
+
+int Main(int argc, char** argv) {
+  CLI::App app{"neon: a multi-backend deep-learning runtime"};
+  app.require_subcommand(1);
+  std::string backend_spec = DefaultBackendSpec();
+  app.add_option("--backend", backend_spec,
+                 "reference | cpu | opencl[:N] | auto | plugin:/path/lib.so (default: $NEON_BACKEND or auto)");
+  CLI::App* devices = app.add_subcommand("devices", "list backends and devices");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp&) {
+    std::cout << app.help();
+    return 0;
+  } catch (const CLI::ParseError& error) {
+    std::cerr << "neon: " << error.what() << "\n";
+    return 2;
+  }
+  try {
+    if (devices->parsed()) return ListDevicesCommand(backend_spec);
+  } catch (const Error& error) {
+    std::cerr << "neon: " << error.what() << "\n";
+    return 2;
+  } catch (const std::exception& error) {
+    std::cerr << "neon: internal error: " << error.what() << "\n";
+    return 2;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace neon
+
+int main(int argc, char** argv) { return neon::Main(argc, argv); }
