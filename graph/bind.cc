@@ -40,6 +40,7 @@ class Binder {
     size_t key_mark = binding_.key.size();
     size_t param_mark = binding_.params.size();
     size_t node_mark = binding_.nodes.size();
+    size_t journal_mark = journal_.size();
     bool all_folded = true;
     for (const Expr& operand : expr.operands()) all_folded &= Visit(operand);
     if (all_folded && IsElementwise(expr.op())) {
@@ -50,6 +51,7 @@ class Binder {
       binding_.key.resize(key_mark);
       binding_.params.resize(param_mark);
       binding_.nodes.resize(node_mark);
+      UndoParamsSince(journal_mark);
       AddParam(node, value);
       return true;
     }
@@ -65,9 +67,27 @@ class Binder {
 
  private:
   void AddParam(const OpNode* node, double value) {
-    if (index_) index_->param_of[node] = static_cast<int>(binding_.params.size());
+    if (index_) {
+      auto found = index_->param_of.find(node);
+      journal_.emplace_back(node, found == index_->param_of.end() ? -1 : found->second);
+      index_->param_of[node] = static_cast<int>(binding_.params.size());
+    }
     binding_.params.push_back(value);
     binding_.key += 's';
+  }
+
+  // A folded subtree's params are gone: a node shared with the rest of the tree must map
+  // back to the param it had before (or to none), not to a dropped index.
+  void UndoParamsSince(size_t journal_mark) {
+    while (journal_.size() > journal_mark) {
+      auto [node, previous] = journal_.back();
+      journal_.pop_back();
+      if (previous < 0) {
+        index_->param_of.erase(node);
+      } else {
+        index_->param_of[node] = previous;
+      }
+    }
   }
 
   void AddLeaf(const OpNode* node, const Tensor& tensor) {
@@ -101,6 +121,7 @@ class Binder {
   const Tensor& output_;
   Binding& binding_;
   BindingIndex* index_;
+  std::vector<std::pair<const OpNode*, int>> journal_;  // (node, its previous param or -1)
 };
 
 }  // namespace
