@@ -113,7 +113,9 @@ class ReverseMode {
       for (size_t i = 0; i < operand_grads.size(); ++i) {
         const Expr& operand = node->operand(static_cast<int>(i));
         if (!operand_grads[i] || !NeedsGrad(operand)) continue;
-        Accumulate(operand, ReduceToShape(*operand_grads[i], operand.shape()));
+        // Elementwise ops broadcast their operands to the node's shape; other ops do not.
+        const Shape& broadcast = IsElementwise(node->op()) ? node->shape() : operand.shape();
+        Accumulate(operand, ReduceToShape(*operand_grads[i], operand.shape(), broadcast));
       }
     }
     return leaf_grads;

@@ -17,11 +17,24 @@ const double kSafelogFloor = std::exp(-50.0);
 // The share of the gradient each side of maximum/minimum gets: 1 where it wins, 1/2 on a tie.
 Expr WinnerShare(const Expr& wins, const Expr& x, const Expr& y) { return wins + 0.5 * eq(x, y); }
 
-// Gradient of a max/min reduction: split evenly among the elements equal to the result.
+// Gradient of a max/min reduction: all of it to the first extreme element, the one
+// argmax/argmin picks. Picking by index (not by comparing with the stored result) stays
+// right when a backend recomputes the operand with different rounding than the result.
 OperandGrads ExtremumGrad(const Expr& node, const Expr& grad) {
   const Expr& x = node.operand(0);
-  Expr hit = eq(x, node);
-  return {grad * hit / sum(hit, node.axis())};
+  OpKind pick = node.op() == OpKind::kMax ? OpKind::kArgmax : OpKind::kArgmin;
+  auto first = [&](const Expr& values, int axis) { return Expr::Make(pick, {values}, axis); };
+  const Shape& shape = x.shape();
+  switch (node.axis()) {
+    case 0:
+      return {grad * onehot(first(x, 0), shape[0], 0)};
+    case 1:
+      return {grad * onehot(first(x, 1), shape[1], 1)};
+    default: {  // the first extreme row-major: the first extreme row's first extreme column
+      Expr row_extremes = Expr::Make(node.op(), {x}, 1);
+      return {grad * onehot(first(x, 1), shape[1], 1) * onehot(first(row_extremes, 0), shape[0], 0)};
+    }
+  }
 }
 
 // dot(A, B) with A (M, K), B (K, N). The incoming gradient may be (M, 1), (1, N) or (1, 1)
@@ -134,13 +147,22 @@ GradientRule GradientRuleFor(OpKind op) {
 
 bool HasGradient(OpKind op) { return (Info(op).flags & kDifferentiable) != 0; }
 
-Expr ReduceToShape(const Expr& grad, const Shape& shape) {
-  bool rows = shape[0] == 1 && grad.shape()[0] != 1;
-  bool cols = shape[1] == 1 && grad.shape()[1] != 1;
-  if (rows && cols) return sum(grad, kAllAxes);
-  if (rows) return sum(grad, 0);
-  if (cols) return sum(grad, 1);
-  return grad;
+Expr ReduceToShape(const Expr& grad, const Shape& shape, const Shape& broadcast_shape) {
+  bool sum_rows = false, sum_cols = false;
+  double copies = 1.0;
+  for (int axis = 0; axis < 2; ++axis) {
+    if (shape[axis] != 1 || broadcast_shape[axis] == 1) continue;
+    if (grad.shape()[axis] != 1) {
+      (axis == 0 ? sum_rows : sum_cols) = true;
+    } else {
+      copies *= static_cast<double>(broadcast_shape[axis]);
+    }
+  }
+  Expr reduced = sum_rows && sum_cols ? sum(grad, kAllAxes)
+                 : sum_rows           ? sum(grad, 0)
+                 : sum_cols           ? sum(grad, 1)
+                                      : grad;
+  return copies == 1.0 ? reduced : reduced * copies;
 }
 
 }  // namespace neon

@@ -3,14 +3,15 @@
 // into it to the gradients of its operands, as op-trees.
 //
 // Broadcasting: the incoming gradient may have a unit dimension where the node
-// has more (it broadcasts, e.g. the default next_error is the scalar 1), and a
-// rule may return an operand gradient larger than the operand; the caller
-// (ReduceToShape) sums it back down. Rules never look at scalar values, only at
+// has more (it is constant along that axis, e.g. the default next_error is the
+// scalar 1), and a rule may return an operand gradient larger than the operand;
+// the caller (ReduceToShape) sums it back down. Rules never look at scalar values, only at
 // structure, so their result can be cached by structure.
 //
-// Ties: max/min reductions and maximum/minimum split the gradient evenly
-// between tied elements (k tied maxima each get g / k; maximum(a, b) with a == b
-// gives g / 2 to each), so the gradients always sum to g.
+// Ties: a max/min reduction gives all of the gradient to the first extreme
+// element in row-major order (the one argmax/argmin returns); maximum/minimum
+// split it evenly (a == b gives g / 2 to each, which is also what central
+// finite differences measure there).
 #pragma once
 
 #include <optional>
@@ -34,7 +35,10 @@ GradientRule GradientRuleFor(OpKind op);
 // Whether `op` passes gradient to its operands at all.
 bool HasGradient(OpKind op);
 
-// `grad` summed over the axes where `shape` is 1 and grad is not (undoes broadcasting).
-Expr ReduceToShape(const Expr& grad, const Shape& shape);
+// Undoes broadcasting: the gradient of an operand of `shape` that an elementwise op
+// broadcast to `broadcast_shape`, from `grad` (whose unit axes mean "constant along
+// it"). On an axis the operand has as 1 but the op as n > 1, grad is summed over the
+// axis, or multiplied by n when it is constant along it.
+Expr ReduceToShape(const Expr& grad, const Shape& shape, const Shape& broadcast_shape);
 
 }  // namespace neon
