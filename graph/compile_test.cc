@@ -134,5 +134,19 @@ TEST_F(CompileTest, SharedScalarFoldedInOnePlaceKeepsItsValueElsewhere) {
   }
 }
 
+// A tree that uses one scalar node twice and a tree with two distinct scalars in the same
+// places must not share a cached plan: the first reads one param twice.
+TEST_F(CompileTest, SharedScalarNodeIsPartOfThePlanKey) {
+  Tensor x = array<double>(*be_, {1, 2}, {1, 2}, DType::kFloat64, "x");
+  Tensor out = empty(*be_, {1, 2}, DType::kFloat64, "out");
+  Expr two = 2.0;
+  out.assign(x * two * two);
+  EXPECT_EQ(out.get<double>(), (std::vector<double>{4, 8}));
+  out.assign(x * Expr(3.0) * Expr(5.0));
+  EXPECT_EQ(out.get<double>(), (std::vector<double>{15, 30}));
+  out.assign(x * two * two + (two - 1.0));  // the shared node also inside a folded subtree
+  EXPECT_EQ(out.get<double>(), (std::vector<double>{5, 9}));
+}
+
 }  // namespace
 }  // namespace neon
