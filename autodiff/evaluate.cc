@@ -35,7 +35,10 @@ bool AllFloat32(const Expr& expr, std::unordered_set<const OpNode*>& seen) {
   return true;
 }
 
-// Rebuilds trees with the shared expensive nodes replaced by temporaries holding their values.
+// Rebuilds trees with the shared expensive nodes replaced by temporaries holding their
+// values, and with broadcast operands hoisted: a (rows, 1), (1, cols) or (1, 1) subtree
+// under a larger elementwise op is computed once into a small temporary instead of at
+// every element of the large one (gradients are full of such per-row factors).
 class SharedEvaluator {
  public:
   SharedEvaluator(std::unordered_set<const OpNode*> shared, DType dtype, Backend& backend)
@@ -48,25 +51,67 @@ class SharedEvaluator {
       std::vector<Expr> operands;
       bool changed = false;
       for (const Expr& operand : expr.operands()) {
-        operands.push_back(Rebuild(operand));
-        changed |= operands.back().node() != operand.node();
+        Expr rebuilt = Rebuild(operand);
+        if (IsElementwise(expr.op()) && operand.shape() != expr.shape() && WorthHoisting(operand)) {
+          rebuilt = Hoist(operand, rebuilt);
+        }
+        changed |= rebuilt.node() != operand.node();
+        operands.push_back(std::move(rebuilt));
       }
       if (changed) result = Expr::Make(expr.op(), std::move(operands), expr.axis(), expr.count());
     }
-    if (shared_.count(expr.node())) {
-      Tensor temp(backend_, expr.shape(), dtype_, "shared");
-      temp.assign(result);
-      result = Expr(temp);
-    }
+    if (shared_.count(expr.node())) result = Materialize(result);
     memo_.emplace(expr.node(), result);
     return result;
   }
 
  private:
+  // An op over tensor data (a constant folds anyway) without rand(), whose broadcast
+  // operand draws one value per element of the larger op.
+  bool WorthHoisting(const Expr& expr) {
+    if (expr.op() == OpKind::kTensor || expr.op() == OpKind::kScalar) return false;
+    const Traits& traits = TraitsOf(expr);
+    return traits.reads_tensor && !traits.draws_random;
+  }
+
+  struct Traits {
+    bool reads_tensor = false;
+    bool draws_random = false;
+  };
+
+  const Traits& TraitsOf(const Expr& expr) {
+    if (auto found = traits_.find(expr.node()); found != traits_.end()) return found->second;
+    Traits traits;
+    traits.reads_tensor = expr.op() == OpKind::kTensor;
+    traits.draws_random = expr.op() == OpKind::kRand;
+    for (const Expr& operand : expr.operands()) {
+      const Traits& inner = TraitsOf(operand);
+      traits.reads_tensor |= inner.reads_tensor;
+      traits.draws_random |= inner.draws_random;
+    }
+    return traits_.emplace(expr.node(), traits).first->second;
+  }
+
+  Expr Hoist(const Expr& original, const Expr& rebuilt) {
+    if (rebuilt.op() == OpKind::kTensor) return rebuilt;
+    if (auto found = hoisted_.find(original.node()); found != hoisted_.end()) return found->second;
+    Expr value = Materialize(rebuilt);
+    hoisted_.emplace(original.node(), value);
+    return value;
+  }
+
+  Expr Materialize(const Expr& value) {
+    Tensor temp(backend_, value.shape(), dtype_, "temp");
+    temp.assign(value);
+    return Expr(temp);
+  }
+
   std::unordered_set<const OpNode*> shared_;
   DType dtype_;
   Backend& backend_;
   std::unordered_map<const OpNode*, Expr> memo_;
+  std::unordered_map<const OpNode*, Expr> hoisted_;
+  std::unordered_map<const OpNode*, Traits> traits_;
 };
 
 // A pending target that no other pending tree reads, or -1.
