@@ -22,18 +22,17 @@
 namespace neon {
 namespace {
 
-double MedianSeconds(int repeats, const std::function<void()>& setup, const std::function<void()>& run, Backend& be) {
-  std::vector<double> times;
-  for (int i = 0; i < repeats; ++i) {
-    setup();
-    be.synchronize();
-    auto start = std::chrono::steady_clock::now();
-    run();
-    be.synchronize();
-    times.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  }
+double Median(std::vector<double> times) {
   std::sort(times.begin(), times.end());
   return times[times.size() / 2];
+}
+
+double Seconds(Backend& be, const std::function<void()>& run) {
+  be.synchronize();
+  auto start = std::chrono::steady_clock::now();
+  run();
+  be.synchronize();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 int Main(const std::string& spec, int repeats, int64_t rows, int64_t cols) {
@@ -57,9 +56,9 @@ int Main(const std::string& spec, int repeats, int64_t rows, int64_t cols) {
   Expr xhat = (x - xmean) / sqrt(xvar + eps);
   Expr fprop = xhat * gamma + beta;
 
-  auto nothing = [] {};
   auto forward = [&] { y.assign(fprop); };
   auto reset = [&] { deltas.assign(error); };  // bprop overwrites deltas: same input every run
+  auto construct = [&] { Autodiff ad(fprop, *be, Expr(deltas)); };
   auto backward = [&] {
     Autodiff ad(fprop, *be, Expr(deltas));
     ad.back_prop_grad({x, gamma, beta}, {deltas, grad_gamma, grad_beta});
@@ -69,9 +68,17 @@ int Main(const std::string& spec, int repeats, int64_t rows, int64_t cols) {
     reset();
     backward();
   }
-  double forward_s = MedianSeconds(repeats, nothing, forward, *be);
-  double backward_s = MedianSeconds(repeats, reset, backward, *be);
-  double construct_s = MedianSeconds(repeats, nothing, [&] { Autodiff ad(fprop, *be, Expr(deltas)); }, *be);
+  // Interleaved, so both see the same machine load.
+  std::vector<double> forward_times, backward_times, construct_times;
+  for (int i = 0; i < repeats; ++i) {
+    forward_times.push_back(Seconds(*be, forward));
+    reset();
+    backward_times.push_back(Seconds(*be, backward));
+    construct_times.push_back(Seconds(*be, construct));
+  }
+  double forward_s = Median(forward_times);
+  double backward_s = Median(backward_times);
+  double construct_s = Median(construct_times);
   std::printf("backend %s, x (%lld, %lld) float32, median of %d runs\n", be->info().name.c_str(),
               static_cast<long long>(rows), static_cast<long long>(cols), repeats);
   std::printf("forward  y = xhat * gamma + beta:          %10.3f ms\n", forward_s * 1e3);
