@@ -1,6 +1,8 @@
 #include "autodiff/autodiff.h"
 
 #include <cmath>
+#include <functional>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -89,6 +91,30 @@ TEST_F(AutodiffTest, MaximumSplitsTies) {
   std::vector<std::vector<double>> grads = ad.get_grad_host_f64({x, y});
   EXPECT_EQ(grads[0], (std::vector<double>{0.5, 1}));
   EXPECT_EQ(grads[1], (std::vector<double>{0.5, 0}));
+}
+
+TEST_F(AutodiffTest, RandHasNoGradientAndIsAFreshDrawInGradients) {
+  Tensor x = Values({4, 8}, 17);
+  Autodiff ad(x * rand() + sqr(rand()), *be_);  // d/dx = a fresh uniform draw per element
+  std::vector<double> grad = ad.get_grad_host_f64({x})[0];
+  double total = 0;
+  for (double value : grad) {
+    EXPECT_GE(value, 0.0);
+    EXPECT_LT(value, 1.0);
+    total += value;
+  }
+  EXPECT_GT(total, 0.0);
+  Expr twice = x * rand() + x * rand();  // two draws stay two draws (no merging of rand nodes)
+  Tensor out = empty(*be_, {4, 8}, DType::kFloat64);
+  out.assign(Autodiff(twice, *be_).get_grad_op_tree(x));
+  for (double value : out.get<double>()) EXPECT_LT(value, 2.0);
+  std::set<const OpNode*> draws;
+  std::function<void(const Expr&)> collect = [&](const Expr& e) {
+    if (e.op() == OpKind::kRand) draws.insert(e.node());
+    for (const Expr& operand : e.operands()) collect(operand);
+  };
+  collect(Autodiff(twice, *be_).get_grad_op_tree(x));
+  EXPECT_EQ(draws.size(), 2u);
 }
 
 // ---- views ----

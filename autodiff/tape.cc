@@ -22,6 +22,7 @@ int TapeRecorder::Record(const Expr& expr) {
     std::snprintf(text, sizeof(text), "=%a", node.value);  // exact, so equal keys mean equal values
     signature += text;
   } else {
+    if (node.op == OpKind::kRand) signature += "#" + std::to_string(rand_count_++);  // each draw is its own
     node.axis = expr.axis();
     node.count = expr.count();
     signature += "a" + std::to_string(node.axis) + "c" + std::to_string(node.count) + "[";

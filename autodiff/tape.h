@@ -1,5 +1,6 @@
 // Tape: an op-tree recorded as a flat list of nodes with structurally equal
-// subtrees merged (hash-consing) and tensor leaves numbered by view identity.
+// subtrees merged (hash-consing; distinct rand() nodes stay distinct draws) and
+// tensor leaves numbered by view identity.
 // Its key names the structure (ops, axes, shapes, dtypes, constants, which
 // leaves are the same view), so work derived from one tree (its gradients)
 // serves every tree with the same key: the tape is re-instantiated over the
@@ -48,6 +49,7 @@ class TapeRecorder {
   std::unordered_map<const OpNode*, int> by_node_;
   std::unordered_map<std::string, int> by_signature_;
   std::string key_;
+  int rand_count_ = 0;
 };
 
 // Expressions for tape nodes over a given set of leaf tensors, built on demand
