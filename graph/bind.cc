@@ -24,34 +24,46 @@ class Binder {
   Binder(const Tensor& output, Binding& binding, BindingIndex* index)
       : output_(output), binding_(binding), index_(index) {}
 
-  // Appends the subtree to the binding; returns whether it folded to one scalar.
-  bool Visit(const Expr& expr) {
+  // Appends the subtree to the binding; returns its params index if it folded to one
+  // scalar, else -1.
+  int Visit(const Expr& expr) {
     const OpNode* node = expr.node();
+    if (auto live = live_params_.find(node); live != live_params_.end()) {
+      // A constant seen before (a shared node): the same param, and the key says so, so
+      // every binding with this key shares params in the same places.
+      binding_.key += 'S' + std::to_string(live->second);
+      return live->second;
+    }
     switch (expr.op()) {
       case OpKind::kScalar:
-        AddParam(node, expr.value());
-        return true;
+        return AddParam(node, expr.value());
       case OpKind::kTensor:
         AddLeaf(node, expr.tensor());
-        return false;
+        return -1;
       default:
         break;
     }
     size_t key_mark = binding_.key.size();
     size_t param_mark = binding_.params.size();
     size_t node_mark = binding_.nodes.size();
+    size_t journal_mark = journal_.size();
+    int folded[2] = {-1, -1};
     bool all_folded = true;
-    for (const Expr& operand : expr.operands()) all_folded &= Visit(operand);
+    for (size_t i = 0; i < expr.operands().size(); ++i) {
+      int param = Visit(expr.operands()[i]);
+      if (i < 2) folded[i] = param;
+      all_folded &= param >= 0;
+    }
     if (all_folded && IsElementwise(expr.op())) {
-      double x = binding_.params[param_mark];
+      double x = binding_.params[folded[0]];
       double value = ClassOf(expr.op()) == OpClass::kUnary
                          ? ApplyUnary(expr.op(), x)
-                         : ApplyBinary(expr.op(), x, binding_.params[param_mark + 1]);
+                         : ApplyBinary(expr.op(), x, binding_.params[folded[1]]);
       binding_.key.resize(key_mark);
       binding_.params.resize(param_mark);
       binding_.nodes.resize(node_mark);
-      AddParam(node, value);
-      return true;
+      UndoParamsSince(journal_mark);
+      return AddParam(node, value);
     }
     std::string& key = binding_.key;
     key += 'o';
@@ -60,14 +72,29 @@ class Binder {
     AppendUnitDims(expr.shape());
     if (index_) index_->node_of[node] = static_cast<int>(binding_.nodes.size());
     binding_.nodes.push_back(node);
-    return false;
+    return -1;
   }
 
+  // The params of nodes still in the binding (for the compiler).
+  const std::unordered_map<const OpNode*, int>& live_params() const { return live_params_; }
+
  private:
-  void AddParam(const OpNode* node, double value) {
-    if (index_) index_->param_of[node] = static_cast<int>(binding_.params.size());
+  int AddParam(const OpNode* node, double value) {
+    int param = static_cast<int>(binding_.params.size());
+    live_params_[node] = param;
+    journal_.push_back(node);
     binding_.params.push_back(value);
     binding_.key += 's';
+    return param;
+  }
+
+  // A folded subtree's params are gone: forget the nodes that had them (a shared node
+  // seen first inside the subtree gets a new param at its next use).
+  void UndoParamsSince(size_t journal_mark) {
+    while (journal_.size() > journal_mark) {
+      live_params_.erase(journal_.back());
+      journal_.pop_back();
+    }
   }
 
   void AddLeaf(const OpNode* node, const Tensor& tensor) {
@@ -101,6 +128,8 @@ class Binder {
   const Tensor& output_;
   Binding& binding_;
   BindingIndex* index_;
+  std::unordered_map<const OpNode*, int> live_params_;  // node -> its params index
+  std::vector<const OpNode*> journal_;                  // nodes given params, in order
 };
 
 }  // namespace
@@ -113,7 +142,9 @@ Binding Bind(const Expr& value, const Tensor& output, BindingIndex* index) {
   binding.key += static_cast<char>('0' + (output.rows2d() == 1) + 2 * (output.cols2d() == 1));
   binding.key += static_cast<char>('0' + (value.shape()[0] == output.rows2d()) + 2 * (value.shape()[1] == output.cols2d()));
   binding.key += ':';
-  Binder(output, binding, index).Visit(value);
+  Binder binder(output, binding, index);
+  binder.Visit(value);
+  if (index) index->param_of = binder.live_params();
   return binding;
 }
 
