@@ -2,6 +2,9 @@
 
 #include <cstdlib>
 
+#include "backends/cpu/cpu_backend.h"
+#include "backends/opencl/opencl_backend.h"
+#include "backends/opencl/opencl_device.h"
 #include "backends/plugin.h"
 #include "backends/reference/reference_backend.h"
 #include "graph/error.h"
@@ -28,8 +31,13 @@ std::vector<DeviceInfo> OwnDevice() {
   return {kMake()->info()};
 }
 
+// The cpu backend with its default thread count (NEON_NUM_THREADS, else every core).
+std::unique_ptr<Backend> MakeDefaultCpuBackend() { return MakeCpuBackend(); }
+
 const Registration kRegistry[] = {
     {"reference", SingleDevice<MakeReferenceBackend>, OwnDevice<MakeReferenceBackend>},
+    {"cpu", SingleDevice<MakeDefaultCpuBackend>, OwnDevice<MakeDefaultCpuBackend>},
+    {"opencl", MakeOpenCLBackend, ListOpenCLDevices},
 };
 
 const Registration* FindKind(std::string_view kind) {

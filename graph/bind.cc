@@ -68,6 +68,7 @@ class Binder {
     std::string& key = binding_.key;
     key += 'o';
     key += std::to_string(static_cast<int>(expr.op()));
+    if (expr.op() == OpKind::kRand) AppendRandIdentity(node);
     if (IsReduction(expr.op()) || expr.op() == OpKind::kOnehot) key += static_cast<char>('a' + 1 + expr.axis());
     AppendUnitDims(expr.shape());
     if (index_) index_->node_of[node] = static_cast<int>(binding_.nodes.size());
@@ -121,6 +122,14 @@ class Binder {
     AppendUnitDims({tensor.rows2d(), tensor.cols2d()});
   }
 
+  // One rand() node used twice is one draw, two rand() nodes are two: the key tells them apart.
+  void AppendRandIdentity(const OpNode* node) {
+    size_t draw = 0;
+    while (draw < rand_nodes_.size() && rand_nodes_[draw] != node) ++draw;
+    if (draw == rand_nodes_.size()) rand_nodes_.push_back(node);
+    binding_.key += 'r' + std::to_string(draw);
+  }
+
   void AppendUnitDims(const Shape& shape) {
     binding_.key += static_cast<char>('0' + (shape[0] == 1) + 2 * (shape[1] == 1));
   }
@@ -130,6 +139,7 @@ class Binder {
   BindingIndex* index_;
   std::unordered_map<const OpNode*, int> live_params_;  // node -> its params index
   std::vector<const OpNode*> journal_;                  // nodes given params, in order
+  std::vector<const OpNode*> rand_nodes_;               // distinct rand() nodes, in order
 };
 
 }  // namespace

@@ -1,0 +1,116 @@
+#include "backends/cpu/cpu_backend.h"
+
+#include <omp.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <string>
+
+#include "backends/cpu/fused.h"
+#include "backends/cpu/gemm.h"
+#include "backends/cpu/random.h"
+#include "backends/cpu/simd_kernels.h"
+#include "backends/host_buffer.h"
+#include "graph/error.h"
+
+namespace neon {
+
+namespace {
+
+int ResolveThreads(int requested) {
+  if (requested > 0) return requested;
+  if (const char* env = std::getenv("NEON_NUM_THREADS"); env != nullptr && *env != '\0') {
+    char* end = nullptr;
+    const long value = std::strtol(env, &end, 10);
+    if (*end != '\0' || value <= 0 || value > 4096) {
+      throw ArgumentError("NEON_NUM_THREADS='" + std::string(env) + "', expected a positive thread count");
+    }
+    return static_cast<int>(value);
+  }
+  return omp_get_num_procs();
+}
+
+std::string CpuModel() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line)) {
+    if (line.rfind("model name", 0) == 0) {
+      const size_t colon = line.find(':');
+      if (colon != std::string::npos) return line.substr(line.find_first_not_of(' ', colon + 1));
+    }
+  }
+  return "unknown CPU";
+}
+
+void CheckRange(const Buffer& buffer, size_t offset, size_t bytes, const char* what) {
+  if (offset > buffer.size_bytes() || bytes > buffer.size_bytes() - offset) {
+    throw ArgumentError(std::string(what) + ": bytes [" + std::to_string(offset) + ", " +
+                        std::to_string(offset + bytes) + ") outside a buffer of " +
+                        std::to_string(buffer.size_bytes()) + " bytes");
+  }
+}
+
+}  // namespace
+
+CpuBackend::CpuBackend(int num_threads) : num_threads_(ResolveThreads(num_threads)) {
+  info_.name = "cpu";
+  info_.kind = "cpu";
+  info_.description = CpuModel() + " (SIMD " + cpu::SimdTargetName() + ", " + std::to_string(num_threads_) +
+                      " OpenMP threads, oneDNN GEMM)";
+  info_.memory_bytes = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  info_.compute_units = num_threads_;
+  info_.supports_float64 = true;
+}
+
+std::shared_ptr<Buffer> CpuBackend::allocate(size_t bytes) { return std::make_shared<HostBuffer>(*this, bytes); }
+
+void CpuBackend::CheckOwned(const Buffer* buffer, const char* what) const {
+  if (buffer != nullptr && &buffer->backend() != this) {
+    throw BackendError(std::string(what) + ": the buffer belongs to backend '" + buffer->backend().info().name +
+                       "', expected one allocated by this cpu backend");
+  }
+}
+
+void CpuBackend::copy_in(Buffer& dst, size_t offset, const void* src, size_t bytes) {
+  CheckOwned(&dst, "copy_in");
+  CheckRange(dst, offset, bytes, "copy_in");
+  if (bytes > 0) std::memcpy(HostBuffer::Data(&dst) + offset, src, bytes);
+}
+
+void CpuBackend::copy_out(const Buffer& src, size_t offset, void* dst, size_t bytes) {
+  CheckOwned(&src, "copy_out");
+  CheckRange(src, offset, bytes, "copy_out");
+  if (bytes > 0) std::memcpy(dst, HostBuffer::Data(&src) + offset, bytes);
+}
+
+void CpuBackend::copy(const Buffer& src, size_t src_offset, Buffer& dst, size_t dst_offset, size_t bytes) {
+  CheckOwned(&src, "copy");
+  CheckOwned(&dst, "copy");
+  CheckRange(src, src_offset, bytes, "copy (source)");
+  CheckRange(dst, dst_offset, bytes, "copy (destination)");
+  if (bytes > 0) std::memmove(HostBuffer::Data(&dst) + dst_offset, HostBuffer::Data(&src) + src_offset, bytes);
+}
+
+void CpuBackend::run(const FusedKernel& kernel, const KernelArgs& args) {
+  for (const TensorRef& input : args.inputs) CheckOwned(input.buffer, "run (input)");
+  CheckOwned(args.output.buffer, "run (output)");
+  cpu::RunFused(kernel, args, num_threads_);
+}
+
+void CpuBackend::gemm(const GemmArgs& args) {
+  CheckOwned(args.a.buffer, "gemm (A)");
+  CheckOwned(args.b.buffer, "gemm (B)");
+  CheckOwned(args.c.buffer, "gemm (C)");
+  cpu::Gemm(args, num_threads_);
+}
+
+void CpuBackend::fill_random(const RandomArgs& args) {
+  CheckOwned(args.dst.buffer, "fill_random");
+  cpu::FillRandom(args, num_threads_);
+}
+
+std::unique_ptr<Backend> MakeCpuBackend(int num_threads) { return std::make_unique<CpuBackend>(num_threads); }
+
+}  // namespace neon

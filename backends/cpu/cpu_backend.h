@@ -1,0 +1,42 @@
+// The `cpu` backend: host memory, fused op-tree kernels evaluated tile by tile
+// with SIMD (Google Highway) on OpenMP threads, GEMM through oneDNN, Philox
+// fills bit-identical to every other backend.
+#pragma once
+
+#include <memory>
+
+#include "backends/backend.h"
+
+namespace neon {
+
+class CpuBackend final : public Backend {
+ public:
+  // num_threads <= 0: NEON_NUM_THREADS when set, else every core.
+  explicit CpuBackend(int num_threads = 0);
+  ~CpuBackend() override { release_scratch(); }
+
+  const DeviceInfo& info() const override { return info_; }
+  std::shared_ptr<Buffer> allocate(size_t bytes) override;
+  void copy_in(Buffer& dst, size_t offset, const void* src, size_t bytes) override;
+  void copy_out(const Buffer& src, size_t offset, void* dst, size_t bytes) override;
+  void copy(const Buffer& src, size_t src_offset, Buffer& dst, size_t dst_offset, size_t bytes) override;
+  void run(const FusedKernel& kernel, const KernelArgs& args) override;
+  void gemm(const GemmArgs& args) override;
+  void fill_random(const RandomArgs& args) override;
+  // Work runs synchronously on the calling thread's OpenMP pool: nothing is queued.
+  void synchronize() override {}
+
+  // Threads each launch may use.
+  int num_threads() const { return num_threads_; }
+
+ private:
+  void CheckOwned(const Buffer* buffer, const char* what) const;
+
+  int num_threads_;
+  DeviceInfo info_;
+};
+
+// The cpu backend with num_threads threads (0: NEON_NUM_THREADS, else all cores).
+std::unique_ptr<Backend> MakeCpuBackend(int num_threads = 0);
+
+}  // namespace neon
