@@ -191,6 +191,13 @@ Expr Product(const std::vector<Expr>& factors) {
 // (sum(d * gamma * (x - mu) / s) = gamma / s * sum(d * (x - mu))): fewer operations per
 // element, and equal sums in different gradients become one shared node.
 Expr SumAlong(const Expr& grad, int axis) {
+  if (grad.op() == OpKind::kNeg) return -SumAlong(grad.operand(0), axis);
+  bool linear = grad.op() == OpKind::kAdd || grad.op() == OpKind::kSub;
+  if (linear && !ConstantAlong(grad.operand(0), axis) && !ConstantAlong(grad.operand(1), axis)) {
+    Expr left = SumAlong(grad.operand(0), axis);
+    Expr right = SumAlong(grad.operand(1), axis);
+    return grad.op() == OpKind::kAdd ? left + right : left - right;
+  }
   Factors factors;
   CollectFactors(grad, axis, factors);
   if (factors.varying.empty()) return sum(grad, axis);  // cannot happen for a grad that varies
