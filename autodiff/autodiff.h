@@ -59,6 +59,7 @@ class Autodiff {
 
   // Evaluates the gradients into preallocated `grads` (one per tensor, same 2-D shape).
   // Safe when a grads buffer is also read by the gradients, e.g. is next_error itself.
+  // All gradients are evaluated together (evaluate.h): shared reductions run once.
   void back_prop_grad(const std::vector<Tensor>& tensors, const std::vector<Tensor>& grads);
   void back_prop_grad(const Tensor& tensor, const Tensor& grad);
 
