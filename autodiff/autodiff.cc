@@ -8,6 +8,7 @@
 
 #include "autodiff/evaluate.h"
 #include "autodiff/gradient_rules.h"
+#include "autodiff/view_relation.h"
 #include "graph/error.h"
 
 namespace neon {
@@ -165,45 +166,6 @@ std::shared_ptr<const AutodiffPlan> Derive(TapeRecorder& recorder, int root, int
   return plan;
 }
 
-// ---- how a requested tensor relates to a leaf of the tree ----
-
-enum class ViewRelation { kDisjoint, kSame, kTransposed, kOverlapping };
-
-// Same elements in the same order: equal sizes, and equal strides on every axis longer than 1.
-bool SameLayout(int64_t rows, int64_t cols, int64_t row_stride, int64_t col_stride, const Tensor& other) {
-  return rows == other.rows2d() && cols == other.cols2d() && (rows <= 1 || row_stride == other.row_stride2d()) &&
-         (cols <= 1 || col_stride == other.col_stride2d());
-}
-
-// [first, last] element offsets a 2-D view touches (strides are non-negative here).
-std::pair<int64_t, int64_t> Extent(const Tensor& t) {
-  return {t.offset(), t.offset() + (t.rows2d() - 1) * t.row_stride2d() + (t.cols2d() - 1) * t.col_stride2d()};
-}
-
-ViewRelation RelationOf(const Tensor& leaf, const Tensor& wanted) {
-  if (leaf.buffer() != wanted.buffer() || leaf.size() == 0 || wanted.size() == 0) return ViewRelation::kDisjoint;
-  if (leaf.offset() == wanted.offset() && leaf.dtype() == wanted.dtype()) {
-    if (SameLayout(leaf.rows2d(), leaf.cols2d(), leaf.row_stride2d(), leaf.col_stride2d(), wanted)) {
-      return ViewRelation::kSame;
-    }
-    if (SameLayout(leaf.cols2d(), leaf.rows2d(), leaf.col_stride2d(), leaf.row_stride2d(), wanted)) {
-      return ViewRelation::kTransposed;
-    }
-  }
-  auto [leaf_first, leaf_last] = Extent(leaf);
-  auto [wanted_first, wanted_last] = Extent(wanted);
-  size_t leaf_bytes = SizeOf(leaf.dtype());
-  size_t wanted_bytes = SizeOf(wanted.dtype());
-  bool disjoint = (leaf_last + 1) * leaf_bytes <= wanted_first * wanted_bytes ||
-                  (wanted_last + 1) * wanted_bytes <= leaf_first * leaf_bytes;
-  return disjoint ? ViewRelation::kDisjoint : ViewRelation::kOverlapping;
-}
-
-std::string Describe(const Tensor& t) {
-  return "'" + t.name() + "' " + ShapeString(t.shape()) + " at offset " + std::to_string(t.offset()) +
-         " with strides " + ShapeString(t.strides());
-}
-
 }  // namespace
 
 Autodiff::Autodiff(const Expr& op_tree, Backend& backend, std::optional<Expr> next_error) : backend_(&backend) {
@@ -227,42 +189,56 @@ Autodiff::Autodiff(const Expr& op_tree, Backend& backend, std::optional<Expr> ne
   instance_.emplace(&plan_->nodes, recorder.leaves());
 }
 
-Expr Autodiff::GradientOf(const Tensor& tensor) {
+Autodiff::Placement Autodiff::PlaceGradient(const Tensor& tensor) {
   if (!tensor.defined()) throw ArgumentError("Autodiff: asked for the gradient of a null Tensor");
-  std::optional<Expr> total;
+  Placement placement;
   const std::vector<Tensor>& leaves = instance_->leaves();
   for (size_t leaf = 0; leaf < leaves.size(); ++leaf) {
     int grad_index = plan_->grad_of_leaf[leaf];
     if (grad_index < 0) continue;
-    std::optional<Expr> part;
-    switch (RelationOf(leaves[leaf], tensor)) {
-      case ViewRelation::kDisjoint:
+    ViewRelation relation = RelationOf(leaves[leaf], tensor);
+    std::optional<Expr> whole;
+    switch (relation.kind) {
+      case ViewRelation::Kind::kDisjoint:
         continue;
-      case ViewRelation::kSame:
-        part = instance_->Get(grad_index);
+      case ViewRelation::Kind::kSame:
+        whole = instance_->Get(grad_index);
         break;
-      case ViewRelation::kTransposed:
-        part = transpose(instance_->Get(grad_index));
+      case ViewRelation::Kind::kTransposed:
+        whole = transpose(instance_->Get(grad_index));
         break;
-      case ViewRelation::kOverlapping:
-        throw ArgumentError("Autodiff: tensor " + Describe(tensor) + " overlaps the tree's operand " +
-                            Describe(leaves[leaf]) +
-                            " without being the same view or its transpose; ask for the gradient of the view "
-                            "the tree uses (slices and reshapes are not mapped to their base)");
+      case ViewRelation::Kind::kBlock:
+      case ViewRelation::Kind::kReshape:
+        placement.pieces.push_back({instance_->Get(grad_index), leaves[leaf], relation});
+        continue;
+      case ViewRelation::Kind::kOverlapping:
+        throw ArgumentError("Autodiff: tensor " + DescribeView(tensor) + " overlaps the tree's operand " +
+                            DescribeView(leaves[leaf]) +
+                            " without being the same view, its transpose, a block of the same row-major matrix "
+                            "or a reshape of it; ask for the gradient of the view the tree uses");
     }
-    total = total ? *total + *part : *part;
+    placement.whole = placement.whole ? *placement.whole + *whole : *whole;
   }
-  return total ? *total : Expr(0.0);
+  return placement;
 }
 
 std::vector<Expr> Autodiff::get_grad_op_tree(const std::vector<Tensor>& tensors) {
   std::vector<Expr> grads;
   grads.reserve(tensors.size());
-  for (const Tensor& tensor : tensors) grads.push_back(GradientOf(tensor));
+  for (const Tensor& tensor : tensors) grads.push_back(get_grad_op_tree(tensor));
   return grads;
 }
 
-Expr Autodiff::get_grad_op_tree(const Tensor& tensor) { return GradientOf(tensor); }
+Expr Autodiff::get_grad_op_tree(const Tensor& tensor) {
+  Placement placement = PlaceGradient(tensor);
+  if (!placement.pieces.empty()) {
+    throw ArgumentError("get_grad_op_tree: the tree uses " + DescribeView(placement.pieces[0].leaf) +
+                        ", which overlaps tensor " + DescribeView(tensor) + " as a slice or reshape" +
+                        "; an op-tree cannot place a gradient into part of a tensor (use get_grad_tensor or "
+                        "back_prop_grad, or ask for the gradient of the view the tree uses)");
+  }
+  return placement.whole ? *placement.whole : Expr(0.0);
+}
 
 std::vector<Tensor> Autodiff::get_grad_tensor(const std::vector<Tensor>& tensors) {
   std::vector<Tensor> grads;
@@ -290,19 +266,46 @@ std::vector<std::vector<double>> Autodiff::get_grad_host_f64(const std::vector<T
   return host;
 }
 
+namespace {
+
+// Where a piece's gradient goes: (region of the grads buffer, region of the leaf's gradient).
+std::pair<Tensor, Tensor> RegionsOf(const Tensor& grad, const Tensor& part, const ViewRelation& relation) {
+  Tensor grad2d = grad.ndim() == 2 ? grad : grad.reshape({grad.rows2d(), grad.cols2d()});
+  if (relation.kind == ViewRelation::Kind::kReshape) return {grad2d.reshape(part.shape()), part};
+  return {grad2d.rows(relation.row, relation.row + relation.rows).cols(relation.col, relation.col + relation.cols),
+          part.rows(relation.leaf_row, relation.leaf_row + relation.rows)
+              .cols(relation.leaf_col, relation.leaf_col + relation.cols)};
+}
+
+}  // namespace
+
 void Autodiff::back_prop_grad(const std::vector<Tensor>& tensors, const std::vector<Tensor>& grads) {
   if (tensors.size() != grads.size()) {
     throw ArgumentError("back_prop_grad: " + std::to_string(tensors.size()) + " tensors but " +
                         std::to_string(grads.size()) + " gradient buffers (expected one buffer per tensor)");
   }
+  std::vector<Expr> values;
+  std::vector<Tensor> targets;
+  std::vector<std::pair<Tensor, Tensor>> additions;  // (region of a grads buffer, temporary to add)
   for (size_t i = 0; i < tensors.size(); ++i) {
     if (!grads[i].defined()) throw ArgumentError("back_prop_grad: gradient buffer " + std::to_string(i) + " is null");
     if (grads[i].rows2d() != tensors[i].rows2d() || grads[i].cols2d() != tensors[i].cols2d()) {
-      throw ShapeError("back_prop_grad: gradient buffer " + Describe(grads[i]) + " does not match tensor " +
-                       Describe(tensors[i]) + " (expected the same 2-D shape)");
+      throw ShapeError("back_prop_grad: gradient buffer " + DescribeView(grads[i]) + " does not match tensor " +
+                       DescribeView(tensors[i]) + " (expected the same 2-D shape)");
+    }
+    Placement placement = PlaceGradient(tensors[i]);
+    values.push_back(placement.whole ? *placement.whole : Expr(0.0));
+    targets.push_back(grads[i]);
+    for (const Placement::Piece& piece : placement.pieces) {
+      // Evaluated with the rest (before any buffer is written), added into its region after.
+      Tensor part(*backend_, {piece.leaf.rows2d(), piece.leaf.cols2d()}, grads[i].dtype(), "part");
+      values.push_back(piece.grad);
+      targets.push_back(part);
+      additions.push_back(RegionsOf(grads[i], part, piece.relation));
     }
   }
-  EvaluateAll(get_grad_op_tree(tensors), grads, *backend_);
+  EvaluateAll(values, targets, *backend_);
+  for (auto& [region, part] : additions) region.assign(region + part);
 }
 
 void Autodiff::back_prop_grad(const Tensor& tensor, const Tensor& grad) {

@@ -14,11 +14,13 @@
 // (least recently used evicted first).
 //
 // Views: a tensor is identified by its storage view. Asking for the gradient
-// of X collects every leaf of the tree that is X's view, or its transpose
-// (X.T(), or a reshape that only swaps a unit axis); a leaf that overlaps X
-// any other way (a slice or a reshape of X) is an ArgumentError naming both;
-// ask for the gradient of the view the tree uses instead. A tensor used
-// several times accumulates.
+// of X collects every leaf of the tree that is X's view or its transpose
+// (X.T(), or a reshape that only swaps a unit axis). Leaves that are a row /
+// column slice of X (same strides) or a reshape of contiguous X are routed
+// into their part of X's gradient by get_grad_tensor / get_grad_host /
+// back_prop_grad; get_grad_op_tree cannot express that and throws
+// ArgumentError. A leaf overlapping X any other way is an ArgumentError naming
+// both. A tensor used several times accumulates.
 #pragma once
 
 #include <cstddef>
@@ -28,6 +30,7 @@
 #include <vector>
 
 #include "autodiff/tape.h"
+#include "autodiff/view_relation.h"
 #include "graph/expr.h"
 #include "graph/tensor.h"
 
@@ -67,7 +70,18 @@ class Autodiff {
   bool from_cache() const { return from_cache_; }
 
  private:
-  Expr GradientOf(const Tensor& tensor);
+  // Where the gradient of a tensor comes from: leaves that are the tensor's view (or its
+  // transpose) give `whole`; leaves that are a slice or a reshape of it give pieces.
+  struct Placement {
+    struct Piece {
+      Expr grad;
+      Tensor leaf;
+      ViewRelation relation;
+    };
+    std::optional<Expr> whole;
+    std::vector<Piece> pieces;
+  };
+  Placement PlaceGradient(const Tensor& tensor);
 
   Backend* backend_;
   std::shared_ptr<const AutodiffPlan> plan_;

@@ -51,7 +51,9 @@ TEST(GradientRulesTest, EveryDifferentiableOpHasAFiniteDifferenceCase) {
   }
   for (int i = 0; i < kNumOpKinds; ++i) {
     OpKind op = static_cast<OpKind>(i);
-    if (HasGradient(op)) EXPECT_TRUE(covered.count(op)) << "no gradient case uses " << OpName(op);
+    if (HasGradient(op)) {
+      EXPECT_TRUE(covered.count(op)) << "no gradient case uses " << OpName(op);
+    }
   }
 }
 
