@@ -151,6 +151,13 @@ const std::vector<GradientCase> kCases = {
        Tensor ne = Make(be, dtype, {3, 3}, 25);
        return {x * x.T() + transpose(x) * 2.0 + x, {x}, ne};
      }},
+    {"slices_and_reshape_of_one_tensor", [](Backend& be, DType dtype) -> GradientProblem {
+       Tensor x = Make(be, dtype, {4, 6}, 40);
+       Tensor w = Make(be, dtype, {1, 3}, 41);
+       Expr top = tanh(x.rows(0, 2).cols(1, 4) * w);
+       Expr right = sum(sqr(x.cols(3, 6)), 0);
+       return {sum(top, 1) * 2.0 + sum(right) + sum(exp(x.reshape({8, 3}) * 0.3)), {x, w}, std::nullopt};
+     }},
     {"shared_subtree", [](Backend& be, DType dtype) -> GradientProblem {
        Tensor x = Make(be, dtype, {3, 4}, 26);
        Tensor w = Make(be, dtype, {1, 4}, 27);
