@@ -28,11 +28,12 @@ class Binder {
   // scalar, else -1.
   int Visit(const Expr& expr) {
     const OpNode* node = expr.node();
-    if (auto live = live_params_.find(node); live != live_params_.end()) {
+    if (int live = LiveParam(node); live >= 0) {
       // A constant seen before (a shared node): the same param, and the key says so, so
       // every binding with this key shares params in the same places.
-      binding_.key += 'S' + std::to_string(live->second);
-      return live->second;
+      binding_.key += 'S';
+      AppendNumber(live);
+      return live;
     }
     switch (expr.op()) {
       case OpKind::kScalar:
@@ -67,7 +68,7 @@ class Binder {
     }
     std::string& key = binding_.key;
     key += 'o';
-    key += std::to_string(static_cast<int>(expr.op()));
+    AppendNumber(static_cast<int>(expr.op()));
     if (expr.op() == OpKind::kRand) AppendRandIdentity(node);
     if (IsReduction(expr.op()) || expr.op() == OpKind::kOnehot) key += static_cast<char>('a' + 1 + expr.axis());
     AppendUnitDims(expr.shape());
@@ -77,13 +78,21 @@ class Binder {
   }
 
   // The params of nodes still in the binding (for the compiler).
-  const std::unordered_map<const OpNode*, int>& live_params() const { return live_params_; }
+  const std::vector<std::pair<const OpNode*, int>>& live_params() const { return journal_; }
+
+  // Nodes given params, in order, with their params index; trees are small, so a linear
+  // search beats a hash map (this walk runs on every assignment).
+  int LiveParam(const OpNode* node) const {
+    for (const auto& [owner, param] : journal_) {
+      if (owner == node) return param;
+    }
+    return -1;
+  }
 
  private:
   int AddParam(const OpNode* node, double value) {
     int param = static_cast<int>(binding_.params.size());
-    live_params_[node] = param;
-    journal_.push_back(node);
+    journal_.emplace_back(node, param);
     binding_.params.push_back(value);
     binding_.key += 's';
     return param;
@@ -91,11 +100,16 @@ class Binder {
 
   // A folded subtree's params are gone: forget the nodes that had them (a shared node
   // seen first inside the subtree gets a new param at its next use).
-  void UndoParamsSince(size_t journal_mark) {
-    while (journal_.size() > journal_mark) {
-      live_params_.erase(journal_.back());
-      journal_.pop_back();
-    }
+  void UndoParamsSince(size_t journal_mark) { journal_.resize(journal_mark); }
+
+  void AppendNumber(int number) {
+    char digits[12];
+    int count = 0;
+    do {
+      digits[count++] = static_cast<char>('0' + number % 10);
+      number /= 10;
+    } while (number > 0);
+    while (count > 0) binding_.key += digits[--count];
   }
 
   void AddLeaf(const OpNode* node, const Tensor& tensor) {
@@ -105,17 +119,17 @@ class Binder {
                          "' (copy it across first)");
     }
     int leaf = -1;
-    for (size_t i = 0; i < binding_.leaves.size(); ++i) {
-      if (SameView(binding_.leaves[i], tensor)) leaf = static_cast<int>(i);
+    for (size_t i = 0; i < binding_.leaves.size() && leaf < 0; ++i) {
+      if (SameView(*binding_.leaves[i], tensor)) leaf = static_cast<int>(i);
     }
     if (leaf < 0) {
       leaf = static_cast<int>(binding_.leaves.size());
-      binding_.leaves.push_back(tensor);
+      binding_.leaves.push_back(&tensor);
     }
     if (index_) index_->leaf_of[node] = leaf;
     std::string& key = binding_.key;
     key += 'L';
-    key += std::to_string(leaf);
+    AppendNumber(leaf);
     key += static_cast<char>('0' + static_cast<int>(tensor.dtype()));
     key += LayoutOf(tensor.rows2d(), tensor.cols2d(), tensor.row_stride2d(), tensor.col_stride2d());
     key += tensor.buffer() != output_.buffer() ? 'n' : (SameView(tensor, output_) ? 'i' : 'o');
@@ -127,7 +141,8 @@ class Binder {
     size_t draw = 0;
     while (draw < rand_nodes_.size() && rand_nodes_[draw] != node) ++draw;
     if (draw == rand_nodes_.size()) rand_nodes_.push_back(node);
-    binding_.key += 'r' + std::to_string(draw);
+    binding_.key += 'r';
+    AppendNumber(static_cast<int>(draw));
   }
 
   void AppendUnitDims(const Shape& shape) {
@@ -137,8 +152,7 @@ class Binder {
   const Tensor& output_;
   Binding& binding_;
   BindingIndex* index_;
-  std::unordered_map<const OpNode*, int> live_params_;  // node -> its params index
-  std::vector<const OpNode*> journal_;                  // nodes given params, in order
+  std::vector<std::pair<const OpNode*, int>> journal_;  // nodes given params, in order
   std::vector<const OpNode*> rand_nodes_;               // distinct rand() nodes, in order
 };
 
@@ -146,7 +160,10 @@ class Binder {
 
 Binding Bind(const Expr& value, const Tensor& output, BindingIndex* index) {
   Binding binding;
-  binding.key.reserve(64);
+  binding.key.reserve(128);
+  binding.leaves.reserve(4);
+  binding.params.reserve(8);
+  binding.nodes.reserve(16);
   binding.key += static_cast<char>('0' + static_cast<int>(output.dtype()));
   binding.key += LayoutOf(output.rows2d(), output.cols2d(), output.row_stride2d(), output.col_stride2d());
   binding.key += static_cast<char>('0' + (output.rows2d() == 1) + 2 * (output.cols2d() == 1));
@@ -154,7 +171,7 @@ Binding Bind(const Expr& value, const Tensor& output, BindingIndex* index) {
   binding.key += ':';
   Binder binder(output, binding, index);
   binder.Visit(value);
-  if (index) index->param_of = binder.live_params();
+  if (index) index->param_of.insert(binder.live_params().begin(), binder.live_params().end());
   return binding;
 }
 

@@ -68,16 +68,16 @@ class Compiler {
   Compiler(const Tensor& output, const Binding& binding, const BindingIndex& index)
       : output_(output), binding_(binding), index_(index) {
     tree_dtype_ = output.dtype() == DType::kFloat32 ? DType::kFloat32 : DType::kFloat64;
-    for (const Tensor& leaf : binding.leaves) {
-      if (leaf.dtype() != DType::kFloat32) tree_dtype_ = DType::kFloat64;
+    for (const Tensor* leaf : binding.leaves) {
+      if (leaf->dtype() != DType::kFloat32) tree_dtype_ = DType::kFloat64;
     }
   }
 
   Plan CompileRoot(const Expr& value) {
     const Shape output_shape = {output_.rows2d(), output_.cols2d()};
     bool overlaps = false;
-    for (const Tensor& leaf : binding_.leaves) {
-      overlaps |= leaf.buffer() == output_.buffer() && !SameView(leaf, output_);
+    for (const Tensor* leaf : binding_.leaves) {
+      overlaps |= leaf->buffer() == output_.buffer() && !SameView(*leaf, output_);
     }
     if (overlaps) {
       // Reading and writing overlapping views in one pass is unsafe: go through a temporary.
@@ -174,7 +174,7 @@ class Compiler {
     switch (ClassOf(expr.op())) {
       case OpClass::kLeaf: {  // only tensors reach here: scalars are params
         int leaf = index_.leaf_of.at(expr.node());
-        return builder.Input({ViewRef::Source::kLeaf, leaf}, binding_.leaves[leaf].dtype());
+        return builder.Input({ViewRef::Source::kLeaf, leaf}, binding_.leaves[leaf]->dtype());
       }
       case OpClass::kMovement: {
         ViewRef view = ResolveView(expr, tree_dtype_, /*need_unit_stride=*/false);
@@ -236,7 +236,7 @@ class Compiler {
     }
     if (inner->op() == OpKind::kTensor) {
       int leaf = index_.leaf_of.at(inner->node());
-      const Tensor& tensor = binding_.leaves[leaf];
+      const Tensor& tensor = *binding_.leaves[leaf];
       bool unit_stride = LayoutOf(tensor.rows2d(), tensor.cols2d(), tensor.row_stride2d(),
                                   tensor.col_stride2d()) != 'g';
       if (!need_unit_stride || (unit_stride && tensor.dtype() == dtype)) {
@@ -253,7 +253,7 @@ class Compiler {
   }
 
   DType DTypeOfView(const ViewRef& view) const {
-    if (view.source == ViewRef::Source::kLeaf) return binding_.leaves[view.index].dtype();
+    if (view.source == ViewRef::Source::kLeaf) return binding_.leaves[view.index]->dtype();
     if (view.source == ViewRef::Source::kTemp) return plan_.temps[view.index].dtype;
     return output_.dtype();
   }
@@ -284,8 +284,8 @@ class Compiler {
       if (LayoutOf(output_.rows2d(), output_.cols2d(), output_.row_stride2d(), output_.col_stride2d()) != 'c') {
         return false;
       }
-      for (const Tensor& leaf : binding_.leaves) {
-        if (leaf.buffer() == output_.buffer() && ReadsLeaf(*dot, leaf)) return false;
+      for (const Tensor* leaf : binding_.leaves) {
+        if (leaf->buffer() == output_.buffer() && ReadsLeaf(*dot, *leaf)) return false;
       }
     }
     stage.dtype = target_dtype;
