@@ -27,9 +27,6 @@ class GradientConformanceTest : public ::testing::TestWithParam<Param> {};
 TEST_P(GradientConformanceTest, MatchesReference) {
   const auto& [backend_name, index, dtype] = GetParam();
   Backend& device = SharedBackend(backend_name);
-  if (dtype == DType::kFloat64 && !device.info().supports_float64) {
-    GTEST_SKIP() << backend_name << " has no float64";
-  }
   const GradientCase& gradient_case = GradientCases()[index];
   std::vector<std::vector<double>> expected = EvaluateGradientCase(gradient_case, SharedBackend("reference"), dtype);
   std::vector<std::vector<double>> actual = EvaluateGradientCase(gradient_case, device, dtype);
@@ -47,7 +44,9 @@ std::vector<Param> AllParams() {
   std::vector<Param> params;
   for (const std::string& backend : AvailableBackends()) {
     for (size_t i = 0; i < GradientCases().size(); ++i) {
-      for (DType dtype : {DType::kFloat32, DType::kFloat64}) params.emplace_back(backend, i, dtype);
+      params.emplace_back(backend, i, DType::kFloat32);
+      // A device without float64 is not asked for it.
+      if (SharedBackend(backend).info().supports_float64) params.emplace_back(backend, i, DType::kFloat64);
     }
   }
   return params;
