@@ -35,6 +35,13 @@ class Binder {
       AppendNumber(live);
       return live;
     }
+    if (int seen = SeenNode(node); seen >= 0) {
+      // A shared subtree is walked once: later uses are back-references, so the walk is
+      // linear in the number of distinct nodes and the key tells sharing from repetition.
+      binding_.key += 'N';
+      AppendNumber(seen);
+      return -1;
+    }
     switch (expr.op()) {
       case OpKind::kScalar:
         return AddParam(node, expr.value());
@@ -69,11 +76,11 @@ class Binder {
     std::string& key = binding_.key;
     key += 'o';
     AppendNumber(static_cast<int>(expr.op()));
-    if (expr.op() == OpKind::kRand) AppendRandIdentity(node);
     if (IsReduction(expr.op()) || expr.op() == OpKind::kOnehot) key += static_cast<char>('a' + 1 + expr.axis());
     AppendUnitDims(expr.shape());
     if (index_) index_->node_of[node] = static_cast<int>(binding_.nodes.size());
     binding_.nodes.push_back(node);
+    RememberNode(node, static_cast<int>(binding_.nodes.size() - 1));
     return -1;
   }
 
@@ -136,13 +143,23 @@ class Binder {
     AppendUnitDims({tensor.rows2d(), tensor.cols2d()});
   }
 
-  // One rand() node used twice is one draw, two rand() nodes are two: the key tells them apart.
-  void AppendRandIdentity(const OpNode* node) {
-    size_t draw = 0;
-    while (draw < rand_nodes_.size() && rand_nodes_[draw] != node) ++draw;
-    if (draw == rand_nodes_.size()) rand_nodes_.push_back(node);
-    binding_.key += 'r';
-    AppendNumber(static_cast<int>(draw));
+  // The nodes index of an unfolded node walked before, or -1. Small trees (every
+  // assignment in a training loop) search a short list; large ones use a hash map.
+  int SeenNode(const OpNode* node) const {
+    if (seen_.size() <= kLinearSearchLimit) {
+      for (const auto& [seen, index] : seen_) {
+        if (seen == node) return index;
+      }
+      return -1;
+    }
+    auto found = seen_index_.find(node);
+    return found == seen_index_.end() ? -1 : found->second;
+  }
+
+  void RememberNode(const OpNode* node, int index) {
+    seen_.emplace_back(node, index);
+    if (seen_.size() == kLinearSearchLimit + 1) seen_index_.insert(seen_.begin(), seen_.end());
+    if (seen_.size() > kLinearSearchLimit + 1) seen_index_.emplace(node, index);
   }
 
   void AppendUnitDims(const Shape& shape) {
@@ -153,7 +170,9 @@ class Binder {
   Binding& binding_;
   BindingIndex* index_;
   std::vector<std::pair<const OpNode*, int>> journal_;  // nodes given params, in order
-  std::vector<const OpNode*> rand_nodes_;               // distinct rand() nodes, in order
+  static constexpr size_t kLinearSearchLimit = 32;
+  std::vector<std::pair<const OpNode*, int>> seen_;     // unfolded operator nodes walked
+  std::unordered_map<const OpNode*, int> seen_index_;   // the same, once seen_ is long
 };
 
 }  // namespace

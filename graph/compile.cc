@@ -3,6 +3,7 @@
 #include <map>
 #include <optional>
 #include <tuple>
+#include <unordered_set>
 
 #include "graph/error.h"
 
@@ -145,6 +146,13 @@ class Compiler {
   // The first reduction reachable from `value` through elementwise ops whose shape is the
   // target's: it fuses as the kernel's trailing reduction.
   std::optional<Expr> FindFusableReduction(const Expr& value, const Shape& target_shape) {
+    std::unordered_set<const OpNode*> visited;
+    return FindFusableReduction(value, target_shape, visited);
+  }
+
+  std::optional<Expr> FindFusableReduction(const Expr& value, const Shape& target_shape,
+                                           std::unordered_set<const OpNode*>& visited) {
+    if (!visited.insert(value.node()).second) return std::nullopt;  // shared: searched already
     if (index_.param_of.count(value.node())) return std::nullopt;
     if (IsReduction(value.op())) {
       if (IsUnitDims(value.shape(), target_shape)) return value;
@@ -152,7 +160,7 @@ class Compiler {
     }
     if (!IsElementwise(value.op())) return std::nullopt;
     for (const Expr& operand : value.operands()) {
-      if (auto found = FindFusableReduction(operand, target_shape)) return found;
+      if (auto found = FindFusableReduction(operand, target_shape, visited)) return found;
     }
     return std::nullopt;
   }
@@ -340,9 +348,15 @@ class Compiler {
   }
 
   bool ReadsLeaf(const Expr& expr, const Tensor& leaf) {
+    std::unordered_set<const OpNode*> visited;
+    return ReadsLeaf(expr, leaf, visited);
+  }
+
+  bool ReadsLeaf(const Expr& expr, const Tensor& leaf, std::unordered_set<const OpNode*>& visited) {
+    if (!visited.insert(expr.node()).second) return false;
     if (expr.op() == OpKind::kTensor) return expr.tensor().buffer() == leaf.buffer();
     for (const Expr& operand : expr.operands()) {
-      if (ReadsLeaf(operand, leaf)) return true;
+      if (ReadsLeaf(operand, leaf, visited)) return true;
     }
     return false;
   }

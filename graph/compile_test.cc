@@ -148,5 +148,16 @@ TEST_F(CompileTest, SharedScalarNodeIsPartOfThePlanKey) {
   EXPECT_EQ(out.get<double>(), (std::vector<double>{5, 9}));
 }
 
+TEST_F(CompileTest, SharedSubtreesAreWalkedOnce) {
+  // 40 levels of s = tanh(s * s + s): 2^40 paths, 120 distinct nodes.
+  Expr s = x_;
+  for (int level = 0; level < 40; ++level) s = tanh(s * s + s);
+  Binding binding = Bind(s, out_);
+  EXPECT_EQ(binding.nodes.size(), 120u);
+  out_.assign(s);  // compiles and runs in linear time
+  // Sharing is structure: the same tree with duplicated subtrees is another key.
+  EXPECT_NE(Bind(exp(x_) * exp(x_), out_).key, Bind([&] { Expr e = exp(x_); return e * e; }(), out_).key);
+}
+
 }  // namespace
 }  // namespace neon
