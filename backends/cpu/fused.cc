@@ -493,10 +493,15 @@ struct Partials {
   std::vector<T> value;
   std::vector<int64_t> index;
 
-  Partials(size_t slots, bool is_max)
-      : sum(slots, 0.0),
-        value(slots, is_max ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity()),
-        index(slots, kNoIndex) {}
+  // Only what `op` needs: sums, or values (and indices for argmax / argmin).
+  Partials(size_t slots, OpKind op, bool is_max) {
+    if (op == OpKind::kSum) {
+      sum.assign(slots, 0.0);
+      return;
+    }
+    value.assign(slots, is_max ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity());
+    if (op == OpKind::kArgmax || op == OpKind::kArgmin) index.assign(slots, kNoIndex);
+  }
 };
 
 // Whether candidate (v, i) replaces (best, at) in an arg reduction: larger (smaller)
@@ -596,7 +601,7 @@ void Reduce(const Program<T>& p, const Space<T>& s, const Reduction<T>& red, int
   const int64_t count = row_blocks * col_blocks;
   // Slots: axis 1 -> (col block, row); axis 0 -> (row block, col); all -> task.
   const size_t slots = axis == 1 ? col_blocks * rows : axis == 0 ? row_blocks * cols : count;
-  Partials<T> partials(slots, red.is_max);
+  Partials<T> partials(slots, red.op, red.is_max);
 
   // A body that is one tensor with unit column stride is reduced straight from memory.
   const TensorRef* direct = nullptr;
@@ -684,10 +689,15 @@ void Reduce(const Program<T>& p, const Space<T>& s, const Reduction<T>& red, int
 
   // Combine partials in a fixed order.
   const size_t outputs = axis == 1 ? rows : axis == 0 ? cols : 1;
-  Partials<T> total(outputs, red.is_max);
+  Partials<T> total(outputs, red.op, red.is_max);
   if (axis == 1) {
     for (int64_t bj = 0; bj < col_blocks; ++bj)
       for (int64_t i = 0; i < rows; ++i) red.Combine(partials, bj * rows + i, total, i);
+  } else if (axis == 0 && red.op == OpKind::kSum) {
+    for (int64_t bi = 0; bi < row_blocks; ++bi) {
+      const double* part = &partials.sum[bi * cols];
+      for (int64_t j = 0; j < cols; ++j) total.sum[j] += part[j];
+    }
   } else if (axis == 0) {
     for (int64_t bi = 0; bi < row_blocks; ++bi)
       for (int64_t j = 0; j < cols; ++j) red.Combine(partials, bi * cols + j, total, j);
