@@ -69,19 +69,51 @@ HWY_INLINE V TanhSpec(D d, V x) {
   return hn::IfThenElse(hn::IsNaN(x), x, hn::Tanh(d, x));
 }
 
+// e^t for t <= 0 (float32), for the sigmoid: t is clamped at -110 (e^-110
+// rounds to 0), t = n ln2 + r with |r| <= ln2 / 2, e^r by its Taylor series to
+// degree 7 (truncation 5e-9), and 2^n applied as 2^(n+64) * 2^-64 so results
+// below 2^-126 round once, to the right denormal. NaN is not handled here.
+template <class D, class V>
+HWY_INLINE V ExpNonPositive(D d, V t) {
+  const hn::RebindToSigned<D> di;
+  t = hn::Max(t, hn::Set(d, -110.0f));
+  const V magic = hn::Set(d, 12582912.0f);  // 1.5 * 2^23: adding it rounds to an integer
+  const V shifted = hn::MulAdd(t, hn::Set(d, 1.44269504088896341f), magic);
+  const V n = hn::Sub(shifted, magic);
+  V r = hn::NegMulAdd(n, hn::Set(d, 0.693145751953125f), t);  // ln2 split in a high part
+  r = hn::NegMulAdd(n, hn::Set(d, 1.42860682030941723212e-6f), r);  // and the rest
+  V p = hn::Set(d, 1.0f / 5040.0f);
+  p = hn::MulAdd(p, r, hn::Set(d, 1.0f / 720.0f));
+  p = hn::MulAdd(p, r, hn::Set(d, 1.0f / 120.0f));
+  p = hn::MulAdd(p, r, hn::Set(d, 1.0f / 24.0f));
+  p = hn::MulAdd(p, r, hn::Set(d, 1.0f / 6.0f));
+  p = hn::MulAdd(p, r, hn::Set(d, 0.5f));
+  p = hn::MulAdd(p, r, hn::Set(d, 1.0f));
+  p = hn::MulAdd(p, r, hn::Set(d, 1.0f));
+  // 2^(n + 64) built in the exponent field (n + 64 is in [-95, 64]: a normal float).
+  const auto bits = hn::ShiftLeft<23>(hn::Add(hn::ConvertTo(di, n), hn::Set(di, 127 + 64)));
+  return hn::Mul(hn::Mul(p, hn::BitCast(d, bits)), hn::Set(d, 5.42101086242752217e-20f));  // * 2^-64
+}
+
 // 1 / (1 + e^-x), as e^x / (1 + e^x) for x < 0 so tiny results keep their
-// precision. e^-|x| is in [0, 1] (no overflow to handle); the reciprocal of
-// 1 + e in [1, 2] is the hardware estimate refined by two Newton steps
-// (cheaper than a division, within the documented ULP bound).
+// precision. The reciprocal of 1 + e in [1, 2] is the hardware estimate
+// refined by Newton steps (cheaper than a division, within the bound).
 template <class D, class V>
 HWY_INLINE V SigSpec(D d, V x) {
   const V one = hn::Set(d, 1);
   const V two = hn::Set(d, 2);
-  const V e = hn::Exp(d, hn::Neg(hn::Abs(x)));  // 0 for NaN too: patched below
+  V e;
+  if constexpr (sizeof(hn::TFromD<D>) == 4) {
+    e = ExpNonPositive(d, hn::Neg(hn::Abs(x)));
+  } else {
+    e = hn::Exp(d, hn::Neg(hn::Abs(x)));
+  }
   const V y = hn::Add(one, e);
   V s = hn::ApproximateReciprocal(y);
   s = hn::Mul(s, hn::NegMulAdd(y, s, two));
-  s = hn::Mul(s, hn::NegMulAdd(y, s, two));
+#if HWY_TARGET > HWY_AVX3
+  s = hn::Mul(s, hn::NegMulAdd(y, s, two));  // a 12-bit estimate needs a second step; AVX-512's has 14 bits
+#endif
   const V r = hn::IfThenElse(hn::Ge(x, hn::Zero(d)), s, hn::Mul(e, s));
   return hn::IfThenElse(hn::IsNaN(x), x, r);
 }
