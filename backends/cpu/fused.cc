@@ -461,7 +461,7 @@ void ParallelFor(int64_t count, int threads, bool big, const Program<T>& p, Fn f
 #pragma omp parallel num_threads(static_cast<int>(std::min<int64_t>(threads, count)))
   {
     T* scratch = Scratch<T>(scratch_size);
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic)  // tasks write disjoint results: any assignment gives the same bits
     for (int64_t t = 0; t < count; ++t) fn(t, scratch);
   }
 }

@@ -10,7 +10,7 @@ Workloads (the same as backends/cpu/cpu_benchmark.cc):
   gemm*     float32 C = A B for m x k x n = 2048^3, 64^3, 256 x 4096 x 128
 
 Usage:
-  tools/bench/compare_numpy_torch.py [--threads N] [--reps N]
+  tools/bench/compare_numpy_torch.py [--threads N] [--reps N] [--rounds N]
       [--ours bazel-bin/backends/cpu/cpu_benchmark]
 Our numbers come from running the cpu_benchmark binary (build it first with
 `tools/bazel build //backends/cpu:cpu_benchmark`) with the same --threads.
@@ -46,12 +46,16 @@ def workloads_bytes_flops():
     return table
 
 
-def run_numpy(reps):
+GROUPS = {"sigmoid": ["sigmoid"], "sum": ["sum0", "sum1"], "gemm": [f"gemm{m}x{k}x{n}" for m, k, n in GEMMS]}
+
+
+def numpy_workloads():
+    """Group -> {workload: callable}, or None when numpy is missing."""
     try:
         import numpy as np
     except ImportError:
         print("numpy: not installed (pip install numpy)")
-        return {}
+        return None
     x = np.random.default_rng(0).standard_normal((N // 4096, 4096), dtype=np.float32)
     y = np.empty_like(x)
     a = np.random.default_rng(1).standard_normal((SIDE, SIDE), dtype=np.float32)
@@ -63,41 +67,38 @@ def run_numpy(reps):
         np.add(y, 1, out=y)
         np.reciprocal(y, out=y)
 
-    results = {
-        "sigmoid": median_seconds(sigmoid, reps),
-        "sum0": median_seconds(lambda: a.sum(axis=0), reps),
-        "sum1": median_seconds(lambda: a.sum(axis=1), reps),
-    }
+    table = {"sigmoid": {"sigmoid": sigmoid},
+             "sum": {"sum0": lambda: a.sum(axis=0), "sum1": lambda: a.sum(axis=1)}, "gemm": {}}
     for m, k, n in GEMMS:
-        ga = np.ones((m, k), np.float32)
-        gb = np.ones((k, n), np.float32)
-        gc = np.empty((m, n), np.float32)
-        inner = 200 if m * k * n < (1 << 24) else 1
-        t = median_seconds(lambda: [np.matmul(ga, gb, out=gc) for _ in range(inner)], reps) / inner
-        results[f"gemm{m}x{k}x{n}"] = t
-    return results
+        ga, gb, gc = np.ones((m, k), np.float32), np.ones((k, n), np.float32), np.empty((m, n), np.float32)
+        table["gemm"][f"gemm{m}x{k}x{n}"] = lambda ga=ga, gb=gb, gc=gc: np.matmul(ga, gb, out=gc)
+    return table
 
 
-def run_torch(reps, threads):
+def torch_workloads(threads):
     try:
         import torch
     except ImportError:
         print("torch: not installed (pip install torch)")
-        return {}
+        return None
     torch.set_num_threads(threads)
     x = torch.randn(N // 4096, 4096)
     y = torch.empty_like(x)
     a = torch.randn(SIDE, SIDE)
-    results = {
-        "sigmoid": median_seconds(lambda: torch.sigmoid(x, out=y), reps),
-        "sum0": median_seconds(lambda: a.sum(dim=0), reps),
-        "sum1": median_seconds(lambda: a.sum(dim=1), reps),
-    }
+    table = {"sigmoid": {"sigmoid": lambda: torch.sigmoid(x, out=y)},
+             "sum": {"sum0": lambda: a.sum(dim=0), "sum1": lambda: a.sum(dim=1)}, "gemm": {}}
     for m, k, n in GEMMS:
         ga, gb, gc = torch.ones(m, k), torch.ones(k, n), torch.empty(m, n)
-        inner = 200 if m * k * n < (1 << 24) else 1
-        t = median_seconds(lambda: [torch.mm(ga, gb, out=gc) for _ in range(inner)], reps) / inner
-        results[f"gemm{m}x{k}x{n}"] = t
+        table["gemm"][f"gemm{m}x{k}x{n}"] = lambda ga=ga, gb=gb, gc=gc: torch.mm(ga, gb, out=gc)
+    return table
+
+
+def time_workloads(workloads, reps):
+    results = {}
+    for name, fn in workloads.items():
+        m, k, n = (int(v) for v in name[4:].split("x")) if name.startswith("gemm") else (0, 0, 0)
+        inner = 200 if name.startswith("gemm") and m * k * n < (1 << 24) else 1
+        results[name] = median_seconds(lambda: [fn() for _ in range(inner)], reps) / inner
     return results
 
 
@@ -109,11 +110,8 @@ OURS_PATTERNS = [
 ] + [(rf"^gemm m={m} n={n} k={k}\b", f"gemm{m}x{k}x{n}") for m, k, n in GEMMS]
 
 
-def run_ours(binary, threads, reps):
-    if not os.path.exists(binary):
-        print(f"ours: {binary} not found (tools/bazel build //backends/cpu:cpu_benchmark)")
-        return {}
-    out = subprocess.run([binary, "--threads", str(threads), "--reps", str(reps)], check=True,
+def run_ours(binary, threads, reps, group):
+    out = subprocess.run([binary, "--threads", str(threads), "--reps", str(reps), "--only", group], check=True,
                          capture_output=True, text=True).stdout
     results = {}
     for line in out.splitlines():
@@ -134,22 +132,37 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument("--reps", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--ours", default="bazel-bin/backends/cpu/cpu_benchmark")
     args = parser.parse_args()
     # BLAS and OpenMP pools read these when numpy / torch load.
     for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(args.threads)
 
-    columns = {"numpy": run_numpy(args.reps), "torch": run_torch(args.reps, args.threads),
-               "ours": run_ours(args.ours, args.threads, args.reps)}
-    print(f"\nthreads: {args.threads}, medians of {args.reps} runs")
+    libraries = {"numpy": numpy_workloads(), "torch": torch_workloads(args.threads)}
+    libraries = {lib: table for lib, table in libraries.items() if table is not None}
+    have_ours = os.path.exists(args.ours)
+    if not have_ours:
+        print(f"ours: {args.ours} not found (tools/bazel build //backends/cpu:cpu_benchmark)")
+    # Rounds alternate the libraries and ours group by group, so load on a shared machine hits all alike.
+    samples = {}
+    for _ in range(args.rounds):
+        for group in GROUPS:
+            for lib, table in libraries.items():
+                for name, t in time_workloads(table[group], args.reps).items():
+                    samples.setdefault(lib, {}).setdefault(name, []).append(t)
+            if have_ours:
+                for name, t in run_ours(args.ours, args.threads, args.reps, group).items():
+                    samples.setdefault("ours", {}).setdefault(name, []).append(t)
+    columns = {lib: {name: statistics.median(ts) for name, ts in by_name.items()} for lib, by_name in samples.items()}
+    print(f"\nthreads: {args.threads}, medians of {args.reps} runs x {args.rounds} alternating rounds")
     for name in workloads_bytes_flops():
         line = f"{name:18s}"
         for lib, results in columns.items():
             if name in results:
                 line += f"  {lib}: {results[name] * 1e3:9.3f} ms {throughput(name, results[name])}"
         for lib in ("numpy", "torch"):
-            if name in columns["ours"] and name in columns[lib]:
+            if name in columns.get("ours", {}) and name in columns.get(lib, {}):
                 line += f"  ours/{lib}: {columns[lib][name] / columns['ours'][name]:.2f}x"
         print(line)
     return 0
