@@ -69,14 +69,17 @@ HWY_INLINE V TanhSpec(D d, V x) {
   return hn::IfThenElse(hn::IsNaN(x), x, hn::Tanh(d, x));
 }
 
-// e^t for t <= 0 (float32), for the sigmoid: t is clamped at -110 (e^-110
-// rounds to 0), t = n ln2 + r with |r| <= ln2 / 2, e^r by its Taylor series to
-// degree 7 (truncation 5e-9), and 2^n applied as 2^(n+64) * 2^-64 so results
+// e^t for t <= 0 (float32), for the sigmoid: t = n ln2 + r with |r| <= ln2 / 2
+// (n from the magic-number rounding), e^r by its Taylor series to degree 7
+// (truncation 5e-9), then 2^n. When every lane has t >= -86 the result is
+// normal and n is added to the exponent bits directly; otherwise t is clamped
+// at -110 (e^-110 rounds to 0) and 2^n applied as 2^(n+64) * 2^-64, so results
 // below 2^-126 round once, to the right denormal. NaN is not handled here.
 template <class D, class V>
 HWY_INLINE V ExpNonPositive(D d, V t) {
   const hn::RebindToSigned<D> di;
-  t = hn::Max(t, hn::Set(d, -110.0f));
+  const auto fast = hn::AllTrue(d, hn::Ge(t, hn::Set(d, -86.0f)));
+  if (!fast) t = hn::Max(t, hn::Set(d, -110.0f));
   const V magic = hn::Set(d, 12582912.0f);  // 1.5 * 2^23: adding it rounds to an integer
   const V shifted = hn::MulAdd(t, hn::Set(d, 1.44269504088896341f), magic);
   const V n = hn::Sub(shifted, magic);
@@ -90,6 +93,10 @@ HWY_INLINE V ExpNonPositive(D d, V t) {
   p = hn::MulAdd(p, r, hn::Set(d, 0.5f));
   p = hn::MulAdd(p, r, hn::Set(d, 1.0f));
   p = hn::MulAdd(p, r, hn::Set(d, 1.0f));
+  if (HWY_LIKELY(fast)) {
+    // The low bits of `shifted` hold n (in [-124, 0]); shifted up they add n to p's exponent.
+    return hn::BitCast(d, hn::Add(hn::BitCast(di, p), hn::ShiftLeft<23>(hn::BitCast(di, shifted))));
+  }
   // 2^(n + 64) built in the exponent field (n + 64 is in [-95, 64]: a normal float).
   const auto bits = hn::ShiftLeft<23>(hn::Add(hn::ConvertTo(di, n), hn::Set(di, 127 + 64)));
   return hn::Mul(hn::Mul(p, hn::BitCast(d, bits)), hn::Set(d, 5.42101086242752217e-20f));  // * 2^-64
@@ -104,7 +111,7 @@ HWY_INLINE V SigSpec(D d, V x) {
   const V two = hn::Set(d, 2);
   V e;
   if constexpr (sizeof(hn::TFromD<D>) == 4) {
-    e = ExpNonPositive(d, hn::Neg(hn::Abs(x)));
+    e = ExpNonPositive(d, hn::Or(x, hn::SignBit(d)));  // -|x|
   } else {
     e = hn::Exp(d, hn::Neg(hn::Abs(x)));
   }
