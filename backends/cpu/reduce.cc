@@ -16,8 +16,9 @@ struct Partials {
   std::vector<T> value;
   std::vector<int64_t> index;
 
-  // Only what `op` needs: sums, or values (and indices for argmax / argmin).
-  Partials(size_t slots, OpKind op, bool is_max) {
+  // Sized and initialised for `slots` results of `op`: sums, or values (and
+  // indices for argmax / argmin). Reuses the memory of earlier launches.
+  void Reset(size_t slots, OpKind op, bool is_max) {
     if (op == OpKind::kSum) {
       sum.assign(slots, 0.0);
       return;
@@ -126,7 +127,12 @@ void Reduce(const Program<T>& p, const Space<T>& s, OpKind op, int axis, int thr
   const int64_t count = row_blocks * col_blocks;
   // Slots: axis 1 -> (col block, row); axis 0 -> (row block, col); all -> task.
   const size_t slots = axis == 1 ? col_blocks * rows : axis == 0 ? row_blocks * cols : count;
-  Partials<T> partials(slots, red.op, red.is_max);
+  // The partials of the calling thread's last launch, reused: no page faults per
+  // launch. (A reference: inside the task lambda the name of a thread_local would
+  // mean each worker's own.)
+  thread_local Partials<T> cache;
+  Partials<T>& partials = cache;
+  partials.Reset(slots, red.op, red.is_max);
 
   // A body that is one tensor with unit column stride is reduced straight from memory.
   const TensorRef* direct = nullptr;
@@ -214,7 +220,8 @@ void Reduce(const Program<T>& p, const Space<T>& s, OpKind op, int axis, int thr
 
   // Combine partials in a fixed order.
   const size_t outputs = axis == 1 ? rows : axis == 0 ? cols : 1;
-  Partials<T> total(outputs, red.op, red.is_max);
+  Partials<T> total;
+  total.Reset(outputs, red.op, red.is_max);
   if (axis == 1) {
     for (int64_t bj = 0; bj < col_blocks; ++bj)
       for (int64_t i = 0; i < rows; ++i) red.Combine(partials, bj * rows + i, total, i);
