@@ -216,7 +216,7 @@ void Reduce(const Program<T>& p, const Space<T>& s, OpKind op, int axis, int thr
     for (size_t c = 0; c < arg_rows.size(); ++c) {
       if (arg_rows[c] != std::numeric_limits<int32_t>::max()) partials.index[bi * cols + j0 + c] = arg_rows[c];
     }
-  });
+  }, std::max<int64_t>(1, kChunkElements / std::max<int64_t>(1, bh * bw)));
 
   // Combine partials in a fixed order.
   const size_t outputs = axis == 1 ? rows : axis == 0 ? cols : 1;

@@ -245,7 +245,7 @@ void RunElementwise(const Program<T>& p, const Space<T>& s, const TensorRef& out
     T* direct = ContiguousRun<T>(out, b);
     const T* result = EvalBlock(p, s, b, scratch, direct);
     if (result != direct) StoreTile(out, b, result);
-  });
+  }, std::max<int64_t>(1, kChunkElements / (nr * nc)));
 }
 
 template Program<float> Prepare<float>(const std::vector<Instr>&, const KernelArgs&);

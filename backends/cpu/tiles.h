@@ -20,6 +20,7 @@ namespace neon::cpu {
 constexpr int64_t kTileBytes = 16 << 10;    // all register tiles of a program together (L1)
 constexpr int64_t kMinTile = 256, kMaxTile = 8192;  // elements per register tile
 constexpr int64_t kParallelMin = 1 << 15;   // smaller launches stay on the calling thread
+constexpr int64_t kChunkElements = 1 << 16; // elementwise tiles handed to a thread at a time
 
 inline int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -149,7 +150,7 @@ template <typename T>
 const T* EvalBlock(const Program<T>& p, const Space<T>& s, const Block& b, T* scratch, T* direct_out);
 
 template <typename T, typename Fn>
-void ParallelFor(int64_t count, int threads, bool big, const Program<T>& p, Fn fn) {
+void ParallelFor(int64_t count, int threads, bool big, const Program<T>& p, Fn fn, int64_t chunk = 1) {
   const size_t scratch_size = static_cast<size_t>(std::max(p.num_buffers, 1) * p.tile);
   if (threads <= 1 || count <= 1 || !big) {
     T* scratch = Scratch<T>(scratch_size);
@@ -159,12 +160,13 @@ void ParallelFor(int64_t count, int threads, bool big, const Program<T>& p, Fn f
 #pragma omp parallel num_threads(static_cast<int>(std::min<int64_t>(threads, count)))
   {
     T* scratch = Scratch<T>(scratch_size);
-#pragma omp for schedule(dynamic)  // tasks write disjoint results: any assignment gives the same bits
+    // Tasks write disjoint results: any assignment to threads gives the same bits.
+    // Runs of `chunk` consecutive tasks keep each thread's memory streams long.
+#pragma omp for schedule(dynamic, chunk)
     for (int64_t t = 0; t < count; ++t) fn(t, scratch);
   }
 }
 
-// Evaluates a program over the whole space into `out`.
 // Evaluates a program over the whole space into `out`.
 template <typename T>
 void RunElementwise(const Program<T>& p, const Space<T>& s, const TensorRef& out, int threads);
