@@ -92,7 +92,10 @@ void Validate(const FusedKernel& kernel, const KernelArgs& args) {
 
 template <typename T>
 void RunTyped(const FusedKernel& kernel, const KernelArgs& args, int threads) {
-  const Program<T> body = Prepare<T>(kernel.body, args);
+  // Prepared into this thread's programs of the last launch: no allocation per launch.
+  thread_local Program<T> body_cache, epilogue_cache;
+  Program<T>& body = body_cache;
+  Prepare<T>(kernel.body, args, body);
   Space<T> space{args.rows, args.cols, &args, nullptr};
   if (!kernel.has_reduction) {
     RunElementwise(body, space, args.output, threads);
@@ -103,7 +106,8 @@ void RunTyped(const FusedKernel& kernel, const KernelArgs& args, int threads) {
 
   static const std::vector<Instr> kIdentity = {{OpKind::kReduced}};
   const std::vector<Instr>& epilogue = kernel.epilogue.empty() ? kIdentity : kernel.epilogue;
-  const Program<T> post = Prepare<T>(epilogue, args);
+  Program<T>& post = epilogue_cache;
+  Prepare<T>(epilogue, args, post);
   Space<T> out_space{kernel.reduce_axis == 1 ? args.rows : 1, kernel.reduce_axis == 0 ? args.cols : 1, &args,
                      reduced.data()};
   RunElementwise(post, out_space, args.output, threads);
@@ -113,10 +117,10 @@ void CheckViews(const FusedKernel& kernel, const KernelArgs& args) {
   const int64_t out_rows = !kernel.has_reduction || kernel.reduce_axis == 1 ? args.rows : 1;
   const int64_t out_cols = !kernel.has_reduction || kernel.reduce_axis == 0 ? args.cols : 1;
   for (const Instr& in : kernel.body)
-    if (in.op == OpKind::kTensor) CheckView(args.inputs[in.slot], args.rows, args.cols, "fused kernel input " + std::to_string(in.slot));
+    if (in.op == OpKind::kTensor) CheckView(args.inputs[in.slot], args.rows, args.cols, "fused kernel input", in.slot);
   if (kernel.has_reduction) {
     for (const Instr& in : kernel.epilogue)
-      if (in.op == OpKind::kTensor) CheckView(args.inputs[in.slot], out_rows, out_cols, "fused kernel epilogue input " + std::to_string(in.slot));
+      if (in.op == OpKind::kTensor) CheckView(args.inputs[in.slot], out_rows, out_cols, "fused kernel epilogue input", in.slot);
   }
   CheckView(args.output, out_rows, out_cols, "fused kernel output");
 }

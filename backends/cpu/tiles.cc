@@ -102,14 +102,16 @@ void StoreTile(const TensorRef& ref, const Block& b, const T* src) {
 }  // namespace
 
 template <typename T>
-Program<T> Prepare(const std::vector<Instr>& instrs, const KernelArgs& args) {
+void Prepare(const std::vector<Instr>& instrs, const KernelArgs& args, Program<T>& p) {
   const int n = static_cast<int>(instrs.size());
-  Program<T> p;
   p.code = instrs;
   p.skip.assign(n, 0);
   p.buffer.assign(n, -1);
   p.value.assign(n, T(0));
-  std::vector<char> uniform(n, 0);
+  p.num_buffers = 0;
+  p.result_fill = -1;
+  std::vector<char>& uniform = p.uniform;
+  uniform.assign(n, 0);
   for (int k = 0; k < n; ++k) {
     const Instr& in = instrs[k];
     const OpClass c = ClassOf(in.op);
@@ -130,7 +132,8 @@ Program<T> Prepare(const std::vector<Instr>& instrs, const KernelArgs& args) {
   }
   FuseSigmoid(p.code, uniform, p.value);
   // Liveness, last instruction first: what nothing reads is skipped.
-  std::vector<int> last_use(n, -1);
+  std::vector<int>& last_use = p.last_use;
+  last_use.assign(n, -1);
   last_use[n - 1] = n;
   for (int k = n - 1; k >= 0; --k) {
     if (last_use[k] < 0) p.skip[k] = 1;
@@ -140,7 +143,8 @@ Program<T> Prepare(const std::vector<Instr>& instrs, const KernelArgs& args) {
     if ((c == OpClass::kUnary || c == OpClass::kBinary) && last_use[in.a] < 0) last_use[in.a] = k;
     if (c == OpClass::kBinary && last_use[in.b] < 0) last_use[in.b] = k;
   }
-  std::vector<int> free_buffers;
+  std::vector<int>& free_buffers = p.free_buffers;
+  free_buffers.clear();
   for (int k = 0; k < n; ++k) {
     if (p.skip[k] || uniform[k]) continue;
     const Instr& in = p.code[k];
@@ -162,7 +166,6 @@ Program<T> Prepare(const std::vector<Instr>& instrs, const KernelArgs& args) {
   if (uniform[n - 1]) p.result_fill = p.num_buffers++;
   const int64_t fit = kTileBytes / (std::max(p.num_buffers, 1) * static_cast<int64_t>(sizeof(T)));
   p.tile = std::clamp<int64_t>(fit / 64 * 64, kMinTile, kMaxTile);
-  return p;
 }
 
 
@@ -248,8 +251,8 @@ void RunElementwise(const Program<T>& p, const Space<T>& s, const TensorRef& out
   }, std::max<int64_t>(1, kChunkElements / (nr * nc)));
 }
 
-template Program<float> Prepare<float>(const std::vector<Instr>&, const KernelArgs&);
-template Program<double> Prepare<double>(const std::vector<Instr>&, const KernelArgs&);
+template void Prepare<float>(const std::vector<Instr>&, const KernelArgs&, Program<float>&);
+template void Prepare<double>(const std::vector<Instr>&, const KernelArgs&, Program<double>&);
 template const float* EvalBlock<float>(const Program<float>&, const Space<float>&, const Block&, float*, float*);
 template const double* EvalBlock<double>(const Program<double>&, const Space<double>&, const Block&, double*, double*);
 template void RunElementwise<float>(const Program<float>&, const Space<float>&, const TensorRef&, int);

@@ -38,6 +38,9 @@ struct Program {
   int num_buffers = 0;
   int result_fill = -1;      // buffer the uniform result is broadcast into
   int64_t tile = kMinTile;   // elements per register tile: the buffers fill kTileBytes
+  // Working space of Prepare, kept for the next launch.
+  std::vector<char> uniform;
+  std::vector<int> last_use, free_buffers;
 };
 
 template <typename T>
@@ -142,9 +145,10 @@ T* ContiguousRun(const TensorRef& ref, const Block& b) {
 // Evaluates the program over one block; returns the result tile (row-major nr x nc).
 // Contiguous inputs are read in place; when `direct_out` is given, the last
 // instruction writes there and the result is direct_out itself.
-// Prepares `instrs` for one launch with `args` (uniform values, fusion, buffers).
+// Prepares `instrs` for one launch with `args` (uniform values, fusion, buffers)
+// into `p`, reusing its memory.
 template <typename T>
-Program<T> Prepare(const std::vector<Instr>& instrs, const KernelArgs& args);
+void Prepare(const std::vector<Instr>& instrs, const KernelArgs& args, Program<T>& p);
 
 template <typename T>
 const T* EvalBlock(const Program<T>& p, const Space<T>& s, const Block& b, T* scratch, T* direct_out);
