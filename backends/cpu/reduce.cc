@@ -8,6 +8,7 @@ namespace {
 
 constexpr int64_t kNoIndex = std::numeric_limits<int64_t>::max();
 constexpr int kStagedRows = 16;  // float32 column sums flushed to float64 this often
+constexpr int64_t kRowsPerPass = 8;  // rows added to the staged column sums per pass
 
 // Partial results of one reduction, one slot per (task row or column, output element).
 template <typename T>
@@ -146,7 +147,7 @@ void Reduce(const Program<T>& p, const Space<T>& s, OpKind op, int axis, int thr
     const int64_t h = std::min(bh, rows - i0), w = std::min(bw, cols - j0);
     // Axis 0 takes tiles of several rows, so column accumulators are updated once per rows.
     // Read in place, whole rows of the task (no tile buffer to fit).
-    const TileShape ts = direct != nullptr ? TileShape{std::min<int64_t>(h, 4), w}
+    const TileShape ts = direct != nullptr ? TileShape{std::min<int64_t>(h, kRowsPerPass), w}
                                            : TilesOf(h, w, axis == 0 ? std::max<int64_t>(64, p.tile / 4) : p.tile, p.tile);
     std::vector<int32_t> arg_rows;  // axis 0 argmax/argmin: row of each column's best
     if (axis == 0 && red.is_arg) arg_rows.assign(w, std::numeric_limits<int32_t>::max());
@@ -173,13 +174,13 @@ void Reduce(const Program<T>& p, const Space<T>& s, OpKind op, int axis, int thr
           for (int64_t r = 0; r < b.nr; ++r)
             red.FoldRun(tile + r * ld, b.nc, b.j0, partials, bj * rows + b.i0 + r);
         } else if (axis == 0 && red.op == OpKind::kSum && std::is_same_v<T, float>) {
-          // float32 sums of up to kStagedRows rows, four rows per pass, then into the
+          // float32 sums of up to kStagedRows rows, kRowsPerPass per pass, then into the
           // float64 partials: little accumulator traffic, float64 accuracy over long columns.
           if (stage_at == nullptr) stage_at = PlaceStage(stage, tile);
           float* st = stage_at + tj;
           int& count = staged[tj / ts.nc];
-          for (int64_t r = 0; r < b.nr; r += 4) {
-            const int64_t k = std::min<int64_t>(4, b.nr - r);
+          for (int64_t r = 0; r < b.nr; r += kRowsPerPass) {
+            const int64_t k = std::min<int64_t>(kRowsPerPass, b.nr - r);
             SimdAccumulateRowsF32(reinterpret_cast<const float*>(tile + r * ld), ld, k, st, b.nc);
             count += static_cast<int>(k);
             if (count >= kStagedRows) {

@@ -412,24 +412,18 @@ void AccumulateSum(const float* src, double* acc, size_t n) {
 void AccumulateRowsF32(const float* rows, int64_t ld, size_t nrows, float* acc, size_t n) {
   const DF d;
   const size_t lanes = hn::Lanes(d);
-  const float* r0 = rows;
-  const float* r1 = rows + (nrows > 1 ? ld : 0);
-  const float* r2 = rows + (nrows > 2 ? 2 * ld : 0);
-  const float* r3 = rows + (nrows > 3 ? 3 * ld : 0);
+  const float* r[8];
+  for (size_t k = 0; k < 8; ++k) r[k] = rows + (k < nrows ? static_cast<int64_t>(k) * ld : 0);
   const auto sum_at = [&](size_t i) {
-    auto v = hn::LoadU(d, r0 + i);
-    if (nrows > 1) v = hn::Add(v, hn::LoadU(d, r1 + i));
-    if (nrows > 2) v = hn::Add(v, hn::LoadU(d, r2 + i));
-    if (nrows > 3) v = hn::Add(v, hn::LoadU(d, r3 + i));
+    auto v = hn::LoadU(d, r[0] + i);
+    for (size_t k = 1; k < nrows; ++k) v = hn::Add(v, hn::LoadU(d, r[k] + i));
     return v;
   };
   size_t i = 0;
   for (; i + lanes <= n; i += lanes) hn::StoreU(hn::Add(hn::LoadU(d, acc + i), sum_at(i)), d, acc + i);
   for (; i < n; ++i) {
-    float v = r0[i];
-    if (nrows > 1) v += r1[i];
-    if (nrows > 2) v += r2[i];
-    if (nrows > 3) v += r3[i];
+    float v = r[0][i];
+    for (size_t k = 1; k < nrows; ++k) v += r[k][i];
     acc[i] += v;
   }
 }

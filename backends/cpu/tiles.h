@@ -20,7 +20,7 @@ namespace neon::cpu {
 constexpr int64_t kTileBytes = 16 << 10;    // all register tiles of a program together (L1)
 constexpr int64_t kMinTile = 256, kMaxTile = 8192;  // elements per register tile
 constexpr int64_t kParallelMin = 1 << 15;   // smaller launches stay on the calling thread
-constexpr int64_t kChunkElements = 1 << 16; // elementwise tiles handed to a thread at a time
+constexpr int64_t kChunkElements = 1 << 20; // elements of consecutive tasks handed to a thread at a time
 
 inline int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
