@@ -145,8 +145,8 @@ void Reduce(const Program<T>& p, const Space<T>& s, OpKind op, int axis, int thr
     const int64_t bi = t / col_blocks, bj = t % col_blocks;
     const int64_t i0 = bi * bh, j0 = bj * bw;
     const int64_t h = std::min(bh, rows - i0), w = std::min(bw, cols - j0);
-    // Axis 0 takes tiles of several rows, so column accumulators are updated once per rows.
-    // Read in place, whole rows of the task (no tile buffer to fit).
+    // Read in place: kRowsPerPass whole rows of the task at a time (no tile buffer to fit).
+    // Evaluated: axis 0 takes tiles of several rows, so column accumulators see each tile once.
     const TileShape ts = direct != nullptr ? TileShape{std::min<int64_t>(h, kRowsPerPass), w}
                                            : TilesOf(h, w, axis == 0 ? std::max<int64_t>(64, p.tile / 4) : p.tile, p.tile);
     std::vector<int32_t> arg_rows;  // axis 0 argmax/argmin: row of each column's best
@@ -178,15 +178,15 @@ void Reduce(const Program<T>& p, const Space<T>& s, OpKind op, int axis, int thr
           // float64 partials: little accumulator traffic, float64 accuracy over long columns.
           if (stage_at == nullptr) stage_at = PlaceStage(stage, tile);
           float* st = stage_at + tj;
-          int& count = staged[tj / ts.nc];
+          int& rows_staged = staged[tj / ts.nc];
           for (int64_t r = 0; r < b.nr; r += kRowsPerPass) {
             const int64_t k = std::min<int64_t>(kRowsPerPass, b.nr - r);
             SimdAccumulateRowsF32(reinterpret_cast<const float*>(tile + r * ld), ld, k, st, b.nc);
-            count += static_cast<int>(k);
-            if (count >= kStagedRows) {
+            rows_staged += static_cast<int>(k);
+            if (rows_staged >= kStagedRows) {
               SimdAccumulateSum(st, &partials.sum[bi * cols + b.j0], b.nc);
               std::fill(st, st + b.nc, 0.0f);
-              count = 0;
+              rows_staged = 0;
             }
           }
         } else if (axis == 0) {
