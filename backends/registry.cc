@@ -3,6 +3,8 @@
 #include <cstdlib>
 
 #include "backends/cpu/cpu_backend.h"
+#include "backends/opencl/opencl_backend.h"
+#include "backends/opencl/opencl_device.h"
 #include "backends/plugin.h"
 #include "backends/reference/reference_backend.h"
 #include "graph/error.h"
@@ -35,6 +37,7 @@ std::unique_ptr<Backend> MakeDefaultCpuBackend() { return MakeCpuBackend(); }
 const Registration kRegistry[] = {
     {"reference", SingleDevice<MakeReferenceBackend>, OwnDevice<MakeReferenceBackend>},
     {"cpu", SingleDevice<MakeDefaultCpuBackend>, OwnDevice<MakeDefaultCpuBackend>},
+    {"opencl", MakeOpenCLBackend, ListOpenCLDevices},
 };
 
 const Registration* FindKind(std::string_view kind) {

@@ -61,7 +61,7 @@ void BM_BackendRunOnly(benchmark::State& state) {
   args.rows = 10;
   args.cols = 10;
   for (const ViewRef& input : stage.inputs) {
-    const Tensor& leaf = binding.leaves[input.index];
+    const Tensor& leaf = *binding.leaves[input.index];
     args.inputs.push_back({leaf.buffer().get(), leaf.offset(), 10, 1, leaf.dtype()});
   }
   args.output = {f.out.buffer().get(), 0, 10, 1, DType::kFloat32};

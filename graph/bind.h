@@ -7,6 +7,7 @@
 
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "graph/expr.h"
@@ -23,7 +24,7 @@ struct BindingIndex {
 
 struct Binding {
   std::string key;
-  std::vector<Tensor> leaves;            // distinct views, in first-use order
+  std::vector<const Tensor*> leaves;     // distinct views, in first-use order (owned by the tree)
   std::vector<double> params;            // folded scalar values, in walk order
   std::vector<const OpNode*> nodes;      // unfolded nodes in post-order (for runtime shapes)
 };

@@ -3,6 +3,7 @@
 #include <map>
 #include <optional>
 #include <tuple>
+#include <unordered_set>
 
 #include "graph/error.h"
 
@@ -68,16 +69,16 @@ class Compiler {
   Compiler(const Tensor& output, const Binding& binding, const BindingIndex& index)
       : output_(output), binding_(binding), index_(index) {
     tree_dtype_ = output.dtype() == DType::kFloat32 ? DType::kFloat32 : DType::kFloat64;
-    for (const Tensor& leaf : binding.leaves) {
-      if (leaf.dtype() != DType::kFloat32) tree_dtype_ = DType::kFloat64;
+    for (const Tensor* leaf : binding.leaves) {
+      if (leaf->dtype() != DType::kFloat32) tree_dtype_ = DType::kFloat64;
     }
   }
 
   Plan CompileRoot(const Expr& value) {
     const Shape output_shape = {output_.rows2d(), output_.cols2d()};
     bool overlaps = false;
-    for (const Tensor& leaf : binding_.leaves) {
-      overlaps |= leaf.buffer() == output_.buffer() && !SameView(leaf, output_);
+    for (const Tensor* leaf : binding_.leaves) {
+      overlaps |= leaf->buffer() == output_.buffer() && !SameView(*leaf, output_);
     }
     if (overlaps) {
       // Reading and writing overlapping views in one pass is unsafe: go through a temporary.
@@ -145,6 +146,13 @@ class Compiler {
   // The first reduction reachable from `value` through elementwise ops whose shape is the
   // target's: it fuses as the kernel's trailing reduction.
   std::optional<Expr> FindFusableReduction(const Expr& value, const Shape& target_shape) {
+    std::unordered_set<const OpNode*> visited;
+    return FindFusableReduction(value, target_shape, visited);
+  }
+
+  std::optional<Expr> FindFusableReduction(const Expr& value, const Shape& target_shape,
+                                           std::unordered_set<const OpNode*>& visited) {
+    if (!visited.insert(value.node()).second) return std::nullopt;  // shared: searched already
     if (index_.param_of.count(value.node())) return std::nullopt;
     if (IsReduction(value.op())) {
       if (IsUnitDims(value.shape(), target_shape)) return value;
@@ -152,7 +160,7 @@ class Compiler {
     }
     if (!IsElementwise(value.op())) return std::nullopt;
     for (const Expr& operand : value.operands()) {
-      if (auto found = FindFusableReduction(operand, target_shape)) return found;
+      if (auto found = FindFusableReduction(operand, target_shape, visited)) return found;
     }
     return std::nullopt;
   }
@@ -174,7 +182,7 @@ class Compiler {
     switch (ClassOf(expr.op())) {
       case OpClass::kLeaf: {  // only tensors reach here: scalars are params
         int leaf = index_.leaf_of.at(expr.node());
-        return builder.Input({ViewRef::Source::kLeaf, leaf}, binding_.leaves[leaf].dtype());
+        return builder.Input({ViewRef::Source::kLeaf, leaf}, binding_.leaves[leaf]->dtype());
       }
       case OpClass::kMovement: {
         ViewRef view = ResolveView(expr, tree_dtype_, /*need_unit_stride=*/false);
@@ -236,7 +244,7 @@ class Compiler {
     }
     if (inner->op() == OpKind::kTensor) {
       int leaf = index_.leaf_of.at(inner->node());
-      const Tensor& tensor = binding_.leaves[leaf];
+      const Tensor& tensor = *binding_.leaves[leaf];
       bool unit_stride = LayoutOf(tensor.rows2d(), tensor.cols2d(), tensor.row_stride2d(),
                                   tensor.col_stride2d()) != 'g';
       if (!need_unit_stride || (unit_stride && tensor.dtype() == dtype)) {
@@ -253,7 +261,7 @@ class Compiler {
   }
 
   DType DTypeOfView(const ViewRef& view) const {
-    if (view.source == ViewRef::Source::kLeaf) return binding_.leaves[view.index].dtype();
+    if (view.source == ViewRef::Source::kLeaf) return binding_.leaves[view.index]->dtype();
     if (view.source == ViewRef::Source::kTemp) return plan_.temps[view.index].dtype;
     return output_.dtype();
   }
@@ -284,8 +292,8 @@ class Compiler {
       if (LayoutOf(output_.rows2d(), output_.cols2d(), output_.row_stride2d(), output_.col_stride2d()) != 'c') {
         return false;
       }
-      for (const Tensor& leaf : binding_.leaves) {
-        if (leaf.buffer() == output_.buffer() && ReadsLeaf(*dot, leaf)) return false;
+      for (const Tensor* leaf : binding_.leaves) {
+        if (leaf->buffer() == output_.buffer() && ReadsLeaf(*dot, *leaf)) return false;
       }
     }
     stage.dtype = target_dtype;
@@ -340,9 +348,15 @@ class Compiler {
   }
 
   bool ReadsLeaf(const Expr& expr, const Tensor& leaf) {
+    std::unordered_set<const OpNode*> visited;
+    return ReadsLeaf(expr, leaf, visited);
+  }
+
+  bool ReadsLeaf(const Expr& expr, const Tensor& leaf, std::unordered_set<const OpNode*>& visited) {
+    if (!visited.insert(expr.node()).second) return false;
     if (expr.op() == OpKind::kTensor) return expr.tensor().buffer() == leaf.buffer();
     for (const Expr& operand : expr.operands()) {
-      if (ReadsLeaf(operand, leaf)) return true;
+      if (ReadsLeaf(operand, leaf, visited)) return true;
     }
     return false;
   }

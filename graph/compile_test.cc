@@ -119,5 +119,45 @@ TEST_F(CompileTest, SizesAreRuntimeArguments) {
   EXPECT_EQ(GetPlanCacheStats().compiles - before, 2u);  // the fill in full() and the sum
 }
 
+// A scalar node used both inside a folded constant subtree and on its own must keep a
+// parameter that holds its value (folding drops the subtree's parameters).
+TEST_F(CompileTest, SharedScalarFoldedInOnePlaceKeepsItsValueElsewhere) {
+  Tensor x = array<double>(*be_, {1, 2, 3, 4}, {2, 2}, DType::kFloat64, "x");
+  Tensor out = empty(*be_, {2, 2}, DType::kFloat64, "out");
+  Expr one = 1.0;
+  Expr half = 2.5;
+  out.assign(x * half + pow(x, half - one));  // the plain use comes first
+  std::vector<double> got = out.get<double>();
+  for (int i = 0; i < 4; ++i) {
+    double v = i + 1;
+    EXPECT_DOUBLE_EQ(got[i], 2.5 * v + std::pow(v, 1.5)) << i;
+  }
+}
+
+// A tree that uses one scalar node twice and a tree with two distinct scalars in the same
+// places must not share a cached plan: the first reads one param twice.
+TEST_F(CompileTest, SharedScalarNodeIsPartOfThePlanKey) {
+  Tensor x = array<double>(*be_, {1, 2}, {1, 2}, DType::kFloat64, "x");
+  Tensor out = empty(*be_, {1, 2}, DType::kFloat64, "out");
+  Expr two = 2.0;
+  out.assign(x * two * two);
+  EXPECT_EQ(out.get<double>(), (std::vector<double>{4, 8}));
+  out.assign(x * Expr(3.0) * Expr(5.0));
+  EXPECT_EQ(out.get<double>(), (std::vector<double>{15, 30}));
+  out.assign(x * two * two + (two - 1.0));  // the shared node also inside a folded subtree
+  EXPECT_EQ(out.get<double>(), (std::vector<double>{5, 9}));
+}
+
+TEST_F(CompileTest, SharedSubtreesAreWalkedOnce) {
+  // 40 levels of s = tanh(s * s + s): 2^40 paths, 120 distinct nodes.
+  Expr s = x_;
+  for (int level = 0; level < 40; ++level) s = tanh(s * s + s);
+  Binding binding = Bind(s, out_);
+  EXPECT_EQ(binding.nodes.size(), 120u);
+  out_.assign(s);  // compiles and runs in linear time
+  // Sharing is structure: the same tree with duplicated subtrees is another key.
+  EXPECT_NE(Bind(exp(x_) * exp(x_), out_).key, Bind([&] { Expr e = exp(x_); return e * e; }(), out_).key);
+}
+
 }  // namespace
 }  // namespace neon

@@ -49,7 +49,7 @@ class Executor {
         return {dims[0], dims[1]};
       }
       case ShapeRef::Source::kLeaf: {
-        const Tensor& leaf = binding_.leaves[shape.index];
+        const Tensor& leaf = *binding_.leaves[shape.index];
         return {leaf.rows2d(), leaf.cols2d()};
       }
       case ShapeRef::Source::kUnit:
@@ -63,7 +63,7 @@ class Executor {
     if (view.source == ViewRef::Source::kTemp) {
       resolved = temps_[view.index];
     } else {
-      const Tensor& tensor = view.source == ViewRef::Source::kLeaf ? binding_.leaves[view.index] : output_;
+      const Tensor& tensor = view.source == ViewRef::Source::kLeaf ? *binding_.leaves[view.index] : output_;
       resolved.ref = {tensor.buffer().get(), tensor.offset(), tensor.row_stride2d(), tensor.col_stride2d(),
                       tensor.dtype()};
       resolved.rows = tensor.rows2d();

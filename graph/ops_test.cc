@@ -1,6 +1,7 @@
 // Every op through the IR on the reference backend, against hand-computed values.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -178,6 +179,16 @@ TEST_F(OpsTest, RandIsReproducibleFromTheSeed) {
     EXPECT_GE(value, 0.0f);
     EXPECT_LT(value, 1.0f);
   }
+}
+
+TEST_F(OpsTest, OneRandNodeIsOneDrawTwoNodesAreTwo) {
+  Tensor out = empty(*be_, {50, 50}, DType::kFloat64);
+  Expr r = rand();
+  out.assign(r - r);  // the same draw: exactly 0
+  ExpectValues(out.get<double>(), std::vector<double>(2500, 0.0));
+  out.assign(rand() - rand());  // same shape of tree, two draws: must not reuse the plan above
+  std::vector<double> values = out.get<double>();
+  EXPECT_GT(std::count_if(values.begin(), values.end(), [](double v) { return v != 0.0; }), 2400);
 }
 
 TEST_F(OpsTest, InPlaceUpdates) {

@@ -1,0 +1,98 @@
+// The OpenCL backend: any OpenCL 1.2+ device through the ICD loader. Fused
+// kernels are rendered to OpenCL C (kernel_renderer.h), built once and cached
+// (program_cache.h); GEMM runs through CLBlast; random fills use the Philox
+// helpers in kernels/philox.cl.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "backends/backend.h"
+#include "backends/opencl/kernel_renderer.h"
+#include "backends/opencl/opencl_device.h"
+#include "backends/opencl/opencl_handles.h"
+#include "backends/opencl/program_cache.h"
+
+namespace neon {
+
+struct OpenCLOptions {
+  int device_index = -1;                  // -1: the best device (a GPU when present)
+  std::optional<std::string> cache_dir;   // unset: ProgramCache::DefaultDir(); "": no disk cache
+  bool force_packed_args = false;         // pass scalars in buffers even when they fit (tests)
+};
+
+// A cl_mem owned by an OpenCLBackend.
+class OpenCLBuffer final : public Buffer {
+ public:
+  OpenCLBuffer(Backend& backend, size_t bytes, opencl::MemHandle mem)
+      : Buffer(backend, bytes), mem_(std::move(mem)) {}
+  cl_mem mem() const { return mem_.get(); }
+
+ private:
+  opencl::MemHandle mem_;
+};
+
+class OpenCLBackend final : public Backend {
+ public:
+  explicit OpenCLBackend(const OpenCLOptions& options = {});
+  ~OpenCLBackend() override;
+
+  const DeviceInfo& info() const override { return device_.info; }
+  std::shared_ptr<Buffer> allocate(size_t bytes) override;
+  void copy_in(Buffer& dst, size_t offset, const void* src, size_t bytes) override;
+  void copy_out(const Buffer& src, size_t offset, void* dst, size_t bytes) override;
+  void copy(const Buffer& src, size_t src_offset, Buffer& dst, size_t dst_offset, size_t bytes) override;
+  void run(const FusedKernel& kernel, const KernelArgs& args) override;
+  void gemm(const GemmArgs& args) override;
+  void fill_random(const RandomArgs& args) override;
+  void synchronize() override;
+
+  // The device, context and queue (for direct CLBlast calls in benchmarks).
+  const opencl::DeviceRecord& device() const { return device_; }
+  cl_context context() const { return context_.get(); }
+  cl_command_queue queue() const { return queue_.get(); }
+  // The cl_mem behind a buffer of this backend; ArgumentError for a foreign buffer.
+  cl_mem Mem(const Buffer& buffer) const;
+  opencl::ProgramCache& programs() { return *programs_; }
+
+ private:
+  struct CompiledKernel {
+    opencl::RenderedKernel rendered;
+    opencl::ProgramHandle program;
+    opencl::KernelHandle kernel;
+    opencl::KernelHandle unit_kernel;   // elementwise only: all column strides 1
+    opencl::KernelHandle flat_kernel;   // elementwise only: all row-major contiguous
+    size_t group_limit = 1;             // min(device, kernel work-group size, MaxGroup)
+    size_t unit_group_limit = 1;
+    size_t flat_group_limit = 1;
+  };
+  struct RandomKernels {
+    opencl::ProgramHandle program;
+    opencl::KernelHandle uniform, bernoulli, scatter;
+  };
+
+  CompiledKernel& Compiled(const FusedKernel& kernel);
+  RandomKernels& RandomProgram(DType dtype);
+  void Launch2D(cl_kernel kernel, size_t group_limit, int64_t rows, int64_t cols, const char* what);
+
+  opencl::DeviceRecord device_;
+  opencl::ContextHandle context_;
+  opencl::QueueHandle queue_;
+  std::unique_ptr<opencl::ProgramCache> programs_;
+  bool force_packed_args_;
+  std::mutex mutex_;   // guards the kernel maps and kernel arguments
+  std::unordered_map<std::string, CompiledKernel> kernels_;   // by FusedKernel::Key()
+  std::map<DType, RandomKernels> random_;
+};
+
+// The OpenCL backend on device `device_index` (-1: the best device). BackendError
+// naming what to install when there is no platform or device; ArgumentError
+// listing the devices when the index is out of range.
+std::unique_ptr<Backend> MakeOpenCLBackend(int device_index = -1);
+
+}  // namespace neon
