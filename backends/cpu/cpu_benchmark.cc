@@ -93,16 +93,18 @@ void BenchElementwise(CpuBackend& be, int reps, int64_t n) {
     for (int64_t i = 0; i < n; ++i) ys[i] = a * xs[i] + b;
   };
   auto [ours, base] = MedianPair(reps, [&] { be.run(k, args); }, axpb);
-  Report("sigmoid 1/(1+exp(-x)) 2^25 f32 (1 x n)", ours, base, "  [baseline y=a*x+b]", 0.7);
+  const std::string size = "2^" + std::to_string(63 - __builtin_clzll(static_cast<uint64_t>(n))) + " f32";
+  const std::string shape2d = " (" + std::to_string(n / 4096) + " x 4096)";
+  Report(("sigmoid 1/(1+exp(-x)) " + size + " (1 x n)").c_str(), ours, base, "  [baseline y=a*x+b]", 0.7);
   std::tie(ours, base) = MedianPair(reps, [&] { be.run(k, args2d); }, axpb);
-  Report("sigmoid 1/(1+exp(-x)) 2^25 f32 (8192 x 4096)", ours, base, "  [baseline y=a*x+b]", 0.7);
+  Report(("sigmoid 1/(1+exp(-x)) " + size + shape2d).c_str(), ours, base, "  [baseline y=a*x+b]", 0.7);
   std::printf("%-44s %.2f GB/s read+write\n", "  sigmoid memory throughput", 8.0 * n / ours / 1e9);
 
   // Through the IR: the op-tree compiled (once, then cached) and run on the same memory.
   Tensor xt = empty(be, {n / 4096, 4096}), yt = empty(be, {n / 4096, 4096});
   std::memcpy(F32(*xt.buffer()), xs, n * 4);
   std::tie(ours, base) = MedianPair(reps, [&] { yt.assign(1 / (1 + exp(-xt))); }, axpb);
-  Report("IR y.assign(1/(1+exp(-x))) 8192 x 4096", ours, base, "  [baseline y=a*x+b]", 0.7);
+  Report(("IR y.assign(1/(1+exp(-x)))" + shape2d).c_str(), ours, base, "  [baseline y=a*x+b]", 0.7);
 }
 
 void BenchReductions(CpuBackend& be, int reps, int64_t side) {

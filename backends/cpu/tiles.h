@@ -161,6 +161,8 @@ void ParallelFor(int64_t count, int threads, bool big, const Program<T>& p, Fn f
     for (int64_t t = 0; t < count; ++t) fn(t, scratch);
     return;
   }
+  // At least four runs per thread, so mid-sized launches still use every thread.
+  chunk = std::clamp<int64_t>(chunk, 1, std::max<int64_t>(1, count / (4 * int64_t{threads})));
 #pragma omp parallel num_threads(static_cast<int>(std::min<int64_t>(threads, count)))
   {
     T* scratch = Scratch<T>(scratch_size);
