@@ -324,6 +324,14 @@ void CheckReductions(Backend& be, DType dtype, int64_t rows, int64_t cols, bool 
       const std::string name = std::string(OpName(op)) + " axis " + std::to_string(axis) + " " +
                                std::to_string(rows) + "x" + std::to_string(cols) + " " + std::string(DTypeName(dtype));
       Check(be, k, {rows, cols, {Contiguous(x, cols), bias_ref}, {}, {1.5}}, {&x, &bias}, limit, name);
+      // The body a plain tensor: reduced straight from memory, also from a row-padded view.
+      FusedKernel plain = k;
+      plain.body = {{OpKind::kTensor, -1, -1, 0}};
+      Check(be, plain, {rows, cols, {Contiguous(x, cols), bias_ref}, {}, {1.5}}, {&x, &bias}, limit, name + " plain");
+      if (cols > 1) {
+        Check(be, plain, {rows, cols - 1, {{x.buffer.get(), 1, cols, 1, dtype}, bias_ref}, {}, {1.5}}, {&x, &bias}, limit,
+              name + " plain, padded rows");
+      }
       // Transposed input: x read as (cols x rows)^T.
       if (rows * cols < 200000) {
         KernelArgs t{cols, rows, {{x.buffer.get(), 0, 1, cols, dtype}, bias_ref}, {}, {1.5}};

@@ -69,19 +69,58 @@ HWY_INLINE V TanhSpec(D d, V x) {
   return hn::IfThenElse(hn::IsNaN(x), x, hn::Tanh(d, x));
 }
 
+// e^t for t <= 0 (float32), for the sigmoid: t = n ln2 + r with |r| <= ln2 / 2
+// (n from the magic-number rounding), e^r by its Taylor series to degree 7
+// (truncation 5e-9), then 2^n. When every lane has t >= -86 the result is
+// normal and n is added to the exponent bits directly; otherwise t is clamped
+// at -110 (e^-110 rounds to 0) and 2^n applied as 2^(n+64) * 2^-64, so results
+// below 2^-126 round once, to the right denormal. NaN is not handled here.
+template <class D, class V>
+HWY_INLINE V ExpNonPositive(D d, V t) {
+  const hn::RebindToSigned<D> di;
+  const auto fast = hn::AllTrue(d, hn::Ge(t, hn::Set(d, -86.0f)));
+  if (!fast) t = hn::Max(t, hn::Set(d, -110.0f));
+  const V magic = hn::Set(d, 12582912.0f);  // 1.5 * 2^23: adding it rounds to an integer
+  const V shifted = hn::MulAdd(t, hn::Set(d, 1.44269504088896341f), magic);
+  const V n = hn::Sub(shifted, magic);
+  V r = hn::NegMulAdd(n, hn::Set(d, 0.693145751953125f), t);  // ln2 split in a high part
+  r = hn::NegMulAdd(n, hn::Set(d, 1.42860682030941723212e-6f), r);  // and the rest
+  V p = hn::Set(d, 1.0f / 5040.0f);
+  p = hn::MulAdd(p, r, hn::Set(d, 1.0f / 720.0f));
+  p = hn::MulAdd(p, r, hn::Set(d, 1.0f / 120.0f));
+  p = hn::MulAdd(p, r, hn::Set(d, 1.0f / 24.0f));
+  p = hn::MulAdd(p, r, hn::Set(d, 1.0f / 6.0f));
+  p = hn::MulAdd(p, r, hn::Set(d, 0.5f));
+  p = hn::MulAdd(p, r, hn::Set(d, 1.0f));
+  p = hn::MulAdd(p, r, hn::Set(d, 1.0f));
+  if (HWY_LIKELY(fast)) {
+    // The low bits of `shifted` hold n (in [-124, 0]); shifted up they add n to p's exponent.
+    return hn::BitCast(d, hn::Add(hn::BitCast(di, p), hn::ShiftLeft<23>(hn::BitCast(di, shifted))));
+  }
+  // 2^(n + 64) built in the exponent field (n + 64 is in [-95, 64]: a normal float).
+  const auto bits = hn::ShiftLeft<23>(hn::Add(hn::ConvertTo(di, n), hn::Set(di, 127 + 64)));
+  return hn::Mul(hn::Mul(p, hn::BitCast(d, bits)), hn::Set(d, 5.42101086242752217e-20f));  // * 2^-64
+}
+
 // 1 / (1 + e^-x), as e^x / (1 + e^x) for x < 0 so tiny results keep their
-// precision. e^-|x| is in [0, 1] (no overflow to handle); the reciprocal of
-// 1 + e in [1, 2] is the hardware estimate refined by two Newton steps
-// (cheaper than a division, within the documented ULP bound).
+// precision. The reciprocal of 1 + e in [1, 2] is the hardware estimate
+// refined by Newton steps (cheaper than a division, within the bound).
 template <class D, class V>
 HWY_INLINE V SigSpec(D d, V x) {
   const V one = hn::Set(d, 1);
   const V two = hn::Set(d, 2);
-  const V e = hn::Exp(d, hn::Neg(hn::Abs(x)));  // 0 for NaN too: patched below
+  V e;
+  if constexpr (sizeof(hn::TFromD<D>) == 4) {
+    e = ExpNonPositive(d, hn::Or(x, hn::SignBit(d)));  // -|x|
+  } else {
+    e = hn::Exp(d, hn::Neg(hn::Abs(x)));
+  }
   const V y = hn::Add(one, e);
   V s = hn::ApproximateReciprocal(y);
   s = hn::Mul(s, hn::NegMulAdd(y, s, two));
-  s = hn::Mul(s, hn::NegMulAdd(y, s, two));
+#if HWY_TARGET > HWY_AVX3
+  s = hn::Mul(s, hn::NegMulAdd(y, s, two));  // a 12-bit estimate needs a second step; AVX-512's has 14 bits
+#endif
   const V r = hn::IfThenElse(hn::Ge(x, hn::Zero(d)), s, hn::Mul(e, s));
   return hn::IfThenElse(hn::IsNaN(x), x, r);
 }
@@ -373,24 +412,18 @@ void AccumulateSum(const float* src, double* acc, size_t n) {
 void AccumulateRowsF32(const float* rows, int64_t ld, size_t nrows, float* acc, size_t n) {
   const DF d;
   const size_t lanes = hn::Lanes(d);
-  const float* r0 = rows;
-  const float* r1 = rows + (nrows > 1 ? ld : 0);
-  const float* r2 = rows + (nrows > 2 ? 2 * ld : 0);
-  const float* r3 = rows + (nrows > 3 ? 3 * ld : 0);
+  const float* r[8];
+  for (size_t k = 0; k < 8; ++k) r[k] = rows + (k < nrows ? static_cast<int64_t>(k) * ld : 0);
   const auto sum_at = [&](size_t i) {
-    auto v = hn::LoadU(d, r0 + i);
-    if (nrows > 1) v = hn::Add(v, hn::LoadU(d, r1 + i));
-    if (nrows > 2) v = hn::Add(v, hn::LoadU(d, r2 + i));
-    if (nrows > 3) v = hn::Add(v, hn::LoadU(d, r3 + i));
+    auto v = hn::LoadU(d, r[0] + i);
+    for (size_t k = 1; k < nrows; ++k) v = hn::Add(v, hn::LoadU(d, r[k] + i));
     return v;
   };
   size_t i = 0;
   for (; i + lanes <= n; i += lanes) hn::StoreU(hn::Add(hn::LoadU(d, acc + i), sum_at(i)), d, acc + i);
   for (; i < n; ++i) {
-    float v = r0[i];
-    if (nrows > 1) v += r1[i];
-    if (nrows > 2) v += r2[i];
-    if (nrows > 3) v += r3[i];
+    float v = r[0][i];
+    for (size_t k = 1; k < nrows; ++k) v += r[k][i];
     acc[i] += v;
   }
 }

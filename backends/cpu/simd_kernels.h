@@ -31,7 +31,7 @@ size_t SimdArgExtreme(bool is_max, const float* src, size_t n);
 // Column accumulators (reduction over axis 0), k < n:
 // acc[k] += src[k] in double.
 void SimdAccumulateSum(const float* src, double* acc, size_t n);
-// acc[k] += sum of rows[r * ld + k] for r < nrows (<= 4), in float32: a short
+// acc[k] += sum of rows[r * ld + k] for r < nrows (<= 8), in float32: a short
 // staging sum before SimdAccumulateSum.
 void SimdAccumulateRowsF32(const float* rows, int64_t ld, size_t nrows, float* acc, size_t n);
 // acc[k] = max/min(acc[k], src[k]), NaN-propagating.
