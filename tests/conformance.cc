@@ -2,9 +2,19 @@
 
 #include <cmath>
 #include <limits>
+#include <map>
 #include <random>
 
+#include "backends/registry.h"
+
 namespace neon::conformance {
+
+Backend& SharedBackend(const std::string& spec) {
+  static auto* backends = new std::map<std::string, std::unique_ptr<Backend>>();
+  std::unique_ptr<Backend>& slot = (*backends)[spec];
+  if (!slot) slot = CreateBackend(spec);
+  return *slot;
+}
 
 std::vector<double> DrawValues(const InputSpec& spec, uint32_t seed) {
   int64_t count = spec.shape[0] * spec.shape[1];

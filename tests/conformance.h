@@ -40,6 +40,9 @@ struct Case {
   bool uses_rand = false;
 };
 
+// One backend per spec for the whole test program (devices are expensive to open).
+Backend& SharedBackend(const std::string& spec);
+
 // Every case, built once.
 const std::vector<Case>& AllCases();
 

@@ -15,12 +15,6 @@ namespace {
 
 constexpr double kSentinel = -12345.5;
 
-Backend& SharedBackend(const std::string& name) {
-  static std::map<std::string, std::unique_ptr<Backend>>* backends = new std::map<std::string, std::unique_ptr<Backend>>();
-  auto& slot = (*backends)[name];
-  if (!slot) slot = CreateBackend(name);
-  return *slot;
-}
 
 // Output view inside a larger sentinel-filled tensor: contiguous rows with guard rows around, or a
 // strided window with guard rows and columns.

@@ -13,12 +13,6 @@
 namespace neon::conformance {
 namespace {
 
-Backend& SharedBackend(const std::string& name) {
-  static auto* backends = new std::map<std::string, std::unique_ptr<Backend>>();
-  auto& slot = (*backends)[name];
-  if (!slot) slot = CreateBackend(name);
-  return *slot;
-}
 
 using Param = std::tuple<std::string, size_t, DType>;
 

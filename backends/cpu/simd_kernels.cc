@@ -145,20 +145,34 @@ HWY_INLINE V ShiftScale(D d, V y) {
 
 // ---- loops over tiles ----
 
+// float32 memory as vectors of D's lanes (float32, or float64 by promotion) and back.
+template <class D>
+HWY_INLINE auto LoadFloats(D d, const float* p) {
+  if constexpr (sizeof(hn::TFromD<D>) == 4) {
+    return hn::LoadU(d, p);
+  } else {
+    return hn::PromoteTo(d, hn::LoadU(hn::Rebind<float, D>(), p));
+  }
+}
+
+template <class D, class V>
+HWY_INLINE void StoreFloats(D d, V v, float* p) {
+  if constexpr (sizeof(hn::TFromD<D>) == 4) {
+    hn::StoreU(v, d, p);
+  } else {
+    const hn::Rebind<float, D> df;
+    hn::StoreU(hn::DemoteTo(df, v), df, p);
+  }
+}
+
 // Loops read and write exactly n elements: full vectors, then the tail through
 // a small padded copy (so tiles may live in tensors' own memory).
 template <class D, class F>
 HWY_INLINE void UnaryLoopD(const float* src, float* dst, size_t n, F f) {
-  using T = hn::TFromD<D>;
   const D d;
-  const hn::Rebind<float, D> df;
   const size_t lanes = hn::Lanes(d);
-  const auto load = [&](const float* p) {
-    if constexpr (sizeof(T) == 4) return hn::LoadU(d, p); else return hn::PromoteTo(d, hn::LoadU(df, p));
-  };
-  const auto store = [&](auto v, float* p) {
-    if constexpr (sizeof(T) == 4) hn::StoreU(v, d, p); else hn::StoreU(hn::DemoteTo(df, v), df, p);
-  };
+  const auto load = [&](const float* p) { return LoadFloats(d, p); };
+  const auto store = [&](auto v, float* p) { StoreFloats(d, v, p); };
   size_t i = 0;
   for (; i + lanes <= n; i += lanes) store(f(d, load(src + i)), dst + i);
   if (i < n) {
@@ -185,14 +199,9 @@ template <class D, class F>
 HWY_INLINE void BinaryLoopD(const float* a, const float* b, float* dst, size_t n, Broadcast bc, F f) {
   using T = hn::TFromD<D>;
   const D d;
-  const hn::Rebind<float, D> df;
   const size_t lanes = hn::Lanes(d);
-  const auto load = [&](const float* p) {
-    if constexpr (sizeof(T) == 4) return hn::LoadU(d, p); else return hn::PromoteTo(d, hn::LoadU(df, p));
-  };
-  const auto store = [&](auto v, float* p) {
-    if constexpr (sizeof(T) == 4) hn::StoreU(v, d, p); else hn::StoreU(hn::DemoteTo(df, v), df, p);
-  };
+  const auto load = [&](const float* p) { return LoadFloats(d, p); };
+  const auto store = [&](auto v, float* p) { StoreFloats(d, v, p); };
   const auto va = hn::Set(d, static_cast<T>(a[0]));
   const auto vb = hn::Set(d, static_cast<T>(b[0]));
   size_t i = 0;
