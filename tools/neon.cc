@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 
@@ -49,6 +50,9 @@ int Main(int argc, char** argv) {
   std::string backend_spec = DefaultBackendSpec();
   app.add_option("--backend", backend_spec,
                  "reference | cpu | opencl[:N] | auto | plugin:/path/lib.so (default: $NEON_BACKEND or auto)");
+  int threads = 0;
+  app.add_option("--threads", threads, "threads of the cpu backend (default: $NEON_NUM_THREADS or every core)")
+      ->check(CLI::Range(1, 4096));
   CLI::App* devices = app.add_subcommand("devices", "list backends and devices");
   try {
     app.parse(argc, argv);
@@ -59,6 +63,8 @@ int Main(int argc, char** argv) {
     std::cerr << "neon: " << error.what() << "\n";
     return 2;
   }
+  // The cpu backend reads its thread count from the environment when it is created.
+  if (threads > 0) setenv("NEON_NUM_THREADS", std::to_string(threads).c_str(), 1);
   try {
     if (devices->parsed()) return ListDevicesCommand(backend_spec);
   } catch (const Error& error) {

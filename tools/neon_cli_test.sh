@@ -22,4 +22,8 @@ err=$("$neon" --no-such-flag devices 2>&1 >/dev/null); code=$?
 
 err=$("$neon" --backend=opencl:99 devices 2>&1 >/dev/null); code=$?
 [ "$code" -eq 2 ] || fail "--backend=opencl:99 exited $code, expected 2"
+out=$("$neon" --backend=cpu --threads=1 devices 2>&1) || fail "--threads=1 exited $?: $out"
+grep -q '^cpu: .*, 1 compute units' <<<"$out" || fail "--threads=1 not applied: $out"
+err=$("$neon" --threads=0 devices 2>&1 >/dev/null); code=$?
+[ "$code" -eq 2 ] || fail "--threads=0 exited $code, expected 2"
 echo "PASS"
