@@ -79,7 +79,6 @@ class GradientCaseTest : public testing::TestWithParam<size_t> {};
 TEST_P(GradientCaseTest, MatchesCentralFiniteDifferencesInFloat64) {
   const GradientCase& gradient_case = GradientCases()[GetParam()];
   auto be = MakeReferenceBackend();
-  if (gradient_case.has_ties) GTEST_SKIP() << "a tie: checked against fixed values in autodiff_test";
   GradientProblem problem = gradient_case.build(*be, DType::kFloat64);
   std::optional<Expr> next_error;
   if (problem.next_error) next_error = Expr(*problem.next_error);
@@ -89,7 +88,17 @@ TEST_P(GradientCaseTest, MatchesCentralFiniteDifferencesInFloat64) {
   EXPECT_EQ(CompareGradients(ad, fd, 1e-6), "") << gradient_case.name << ": " << problem.tree.ToString();
 }
 
-INSTANTIATE_TEST_SUITE_P(AllCases, GradientCaseTest, testing::Range<size_t>(0, GradientCases().size()),
+// Cases evaluated at a tie are left out: finite differences do not apply there (the tie
+// rule is checked against fixed values in autodiff_test).
+std::vector<size_t> CasesWithoutTies() {
+  std::vector<size_t> indices;
+  for (size_t i = 0; i < GradientCases().size(); ++i) {
+    if (!GradientCases()[i].has_ties) indices.push_back(i);
+  }
+  return indices;
+}
+
+INSTANTIATE_TEST_SUITE_P(AllCases, GradientCaseTest, testing::ValuesIn(CasesWithoutTies()),
                          [](const testing::TestParamInfo<size_t>& info) {
                            std::string name = GradientCases()[info.param].name;
                            for (char& c : name) {
