@@ -92,6 +92,9 @@ std::unique_ptr<Backend> CreateBackend(std::string_view spec) {
   if (spec.substr(0, 7) == "plugin:") {
     std::string rest(spec.substr(7));
     size_t colon = rest.find(':');
+    if (colon == 0 || rest.empty()) {
+      throw ArgumentError("backend '" + std::string(spec) + "': missing library path (expected plugin:/path/lib.so)");
+    }
     return LoadPluginBackend(rest.substr(0, colon), colon == std::string::npos ? "" : rest.substr(colon + 1));
   }
   std::string_view kind = spec.substr(0, spec.find(':'));

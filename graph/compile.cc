@@ -80,6 +80,8 @@ class Compiler {
     for (const Tensor* leaf : binding_.leaves) {
       overlaps |= leaf->buffer() == output_.buffer() && !SameView(*leaf, output_);
     }
+    std::unordered_set<const OpNode*> visited;
+    overlaps = overlaps || TransposeReadsOutput(value, visited);
     if (overlaps) {
       // Reading and writing overlapping views in one pass is unsafe: go through a temporary.
       int temp = NewTemp({ShapeRef::Source::kOutput}, tree_dtype_);
@@ -302,6 +304,17 @@ class Compiler {
     stage.c = target;
     plan_.stages.emplace_back(stage);
     return true;
+  }
+
+  // Whether the output's own view is read transposed (x.assign(transpose(x))): a view
+  // that differs from the output although its leaf is the same.
+  bool TransposeReadsOutput(const Expr& expr, std::unordered_set<const OpNode*>& visited) {
+    if (!visited.insert(expr.node()).second) return false;
+    if (expr.op() == OpKind::kTranspose && ReadsLeaf(expr.operand(0), output_)) return true;
+    for (const Expr& operand : expr.operands()) {
+      if (TransposeReadsOutput(operand, visited)) return true;
+    }
+    return false;
   }
 
   bool IsScaledDot(const Expr& expr) {

@@ -66,6 +66,11 @@ Shape ResultShape(OpKind op, const std::vector<Expr>& operands, int axis, int64_
     case OpClass::kReduction: {
       CheckAxis(op, axis);
       const Shape& x = operands[0].shape();
+      bool empty = axis == kAllAxes ? x[0] * x[1] == 0 : x[axis] == 0;
+      if (empty && (op == OpKind::kArgmax || op == OpKind::kArgmin)) {
+        throw ShapeError(std::string(OpName(op)) + ": operand of shape " + ShapeString(x) + " has nothing along axis " +
+                         std::to_string(axis) + " (an index of an empty axis does not exist)");
+      }
       if (axis == 0) return {1, x[1]};
       if (axis == 1) return {x[0], 1};
       return kScalarShape;

@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "backends/reference/reference_backend.h"
+#include "graph/error.h"
 #include "graph/expr.h"
 
 namespace neon {
@@ -199,6 +200,27 @@ TEST_F(OpsTest, InPlaceUpdates) {
   ExpectValues(x.get<double>(), {3, 7, 5, 9});
   x.assign(x - mean(x, 1));
   ExpectValues(x.get<double>(), {-2, 2, -2, 2});
+}
+
+TEST_F(OpsTest, InPlaceTransposeIsOutOfPlace) {
+  std::vector<double> values(300 * 300);
+  for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<double>(i);
+  Tensor x = Matrix(values, 300, 300);
+  x.assign(transpose(x));
+  std::vector<double> result = x.get<double>();
+  for (size_t i = 0; i < 300; ++i) {
+    for (size_t j = 0; j < 300; ++j) ASSERT_EQ(result[i * 300 + j], values[j * 300 + i]) << i << ", " << j;
+  }
+  x.assign(transpose(x) * 2 + 0);
+  EXPECT_EQ(x.get<double>()[1], 2 * values[1]);
+}
+
+TEST_F(OpsTest, EmptyAxesReduce) {
+  Tensor empty_rows = empty(*be_, {0, 5}, DType::kFloat64);
+  ExpectValues(Eval(sum(empty_rows, 0)), {0, 0, 0, 0, 0});
+  EXPECT_THROW(argmax(empty_rows, 0), ShapeError);
+  EXPECT_THROW(argmin(empty_rows), ShapeError);
+  EXPECT_EQ(argmax(empty_rows, 1).shape(), (Shape{0, 1}));  // nothing to index: an empty result
 }
 
 TEST_F(OpsTest, AssignBroadcastsIntoTheOutput) {

@@ -22,6 +22,10 @@ err=$("$neon" --no-such-flag devices 2>&1 >/dev/null); code=$?
 
 err=$("$neon" --backend=opencl:99 devices 2>&1 >/dev/null); code=$?
 [ "$code" -eq 2 ] || fail "--backend=opencl:99 exited $code, expected 2"
+[ "$(wc -l <<<"$err")" -eq 1 ] || fail "expected one line on stderr, got: $err"
+err=$("$neon" --backend=plugin: devices 2>&1 >/dev/null); code=$?
+[ "$code" -eq 2 ] || fail "--backend=plugin: exited $code, expected 2"
+grep -q "missing library path" <<<"$err" || fail "empty plugin path not named: $err"
 out=$("$neon" --backend=cpu --threads=1 devices 2>&1) || fail "--threads=1 exited $?: $out"
 grep -q '^cpu: .*, 1 compute units' <<<"$out" || fail "--threads=1 not applied: $out"
 err=$("$neon" --threads=0 devices 2>&1 >/dev/null); code=$?

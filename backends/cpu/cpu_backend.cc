@@ -68,7 +68,7 @@ std::shared_ptr<Buffer> CpuBackend::allocate(size_t bytes) { return std::make_sh
 
 void CpuBackend::CheckOwned(const Buffer* buffer, const char* what) const {
   if (buffer != nullptr && &buffer->backend() != this) {
-    throw BackendError(std::string(what) + ": the buffer belongs to backend '" + buffer->backend().info().name +
+    throw ArgumentError(std::string(what) + ": the buffer belongs to backend '" + buffer->backend().info().name +
                        "', expected one allocated by this cpu backend");
   }
 }

@@ -517,7 +517,7 @@ TEST_F(CpuBackendTest, RejectsMalformedLaunches) {
   auto foreign = other.allocate(48);
   KernelArgs foreign_out = args;
   foreign_out.output.buffer = foreign.get();
-  EXPECT_THROW(be_.run(k, foreign_out), BackendError);
+  EXPECT_THROW(be_.run(k, foreign_out), ArgumentError);
   GemmArgs g;
   g.m = g.n = g.k = 4;
   g.a = {x.buffer.get(), 0, 4};

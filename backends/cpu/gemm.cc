@@ -66,14 +66,21 @@ void ScaleC(T* c, int64_t ldc, int64_t m, int64_t n, T beta) {
   }
 }
 
-void SgemmOne(const GemmArgs& g, int64_t index) {
+// Returns the oneDNN status; callers throw outside any OpenMP region (an exception
+// escaping a parallel region terminates the process).
+dnnl_status_t SgemmOne(const GemmArgs& g, int64_t index) {
   const float* a = Matrix<float>(g.a, index);
   const float* b = Matrix<float>(g.b, index);
   float* c = Matrix<float>(g.c, index);
-  if (g.k == 0) return ScaleC(c, g.c.ld, g.m, g.n, static_cast<float>(g.beta));
-  const dnnl_status_t status =
-      dnnl_sgemm(g.a.trans ? 'T' : 'N', g.b.trans ? 'T' : 'N', g.m, g.n, g.k, static_cast<float>(g.alpha), a,
-                 g.a.ld, b, g.b.ld, static_cast<float>(g.beta), c, g.c.ld);
+  if (g.k == 0) {
+    ScaleC(c, g.c.ld, g.m, g.n, static_cast<float>(g.beta));
+    return dnnl_success;
+  }
+  return dnnl_sgemm(g.a.trans ? 'T' : 'N', g.b.trans ? 'T' : 'N', g.m, g.n, g.k, static_cast<float>(g.alpha), a,
+                    g.a.ld, b, g.b.ld, static_cast<float>(g.beta), c, g.c.ld);
+}
+
+void ThrowIfFailed(dnnl_status_t status, const GemmArgs& g) {
   if (status != dnnl_success) {
     throw BackendError("gemm: dnnl_sgemm failed with status " + std::to_string(static_cast<int>(status)) +
                        " for m=" + std::to_string(g.m) + " n=" + std::to_string(g.n) + " k=" + std::to_string(g.k));
@@ -125,11 +132,16 @@ void Gemm(const GemmArgs& g, int num_threads) {
   if (g.dtype == DType::kFloat32) {
     if (g.batch > 1 && small && num_threads > 1) {
       // One matrix per thread; oneDNN runs single-threaded inside a parallel region.
-#pragma omp parallel for num_threads(num_threads) schedule(static)
-      for (int64_t index = 0; index < g.batch; ++index) SgemmOne(g, index);
+      int failure = dnnl_success;
+#pragma omp parallel for num_threads(num_threads) schedule(static) reduction(max : failure)
+      for (int64_t index = 0; index < g.batch; ++index) {
+        dnnl_status_t status = SgemmOne(g, index);
+        if (status != dnnl_success) failure = std::max(failure, static_cast<int>(status));
+      }
+      ThrowIfFailed(static_cast<dnnl_status_t>(failure), g);
     } else {
       OmpThreadsScope scope(num_threads);
-      for (int64_t index = 0; index < g.batch; ++index) SgemmOne(g, index);
+      for (int64_t index = 0; index < g.batch; ++index) ThrowIfFailed(SgemmOne(g, index), g);
     }
   } else {
     if (g.batch > 1 && small && num_threads > 1) {

@@ -112,7 +112,8 @@ TEST(OpenCLDevices, SelectionErrors) {
     opencl::SelectDevice(devices, 7);
     FAIL() << "expected ArgumentError";
   } catch (const ArgumentError& e) {
-    EXPECT_NE(std::string(e.what()).find("opencl:0: "), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("devices: opencl:0 ("), std::string::npos) << e.what();
+    EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos);  // one line for the CLI
   }
   EXPECT_THROW(MakeOpenCLBackend(99), ArgumentError);
   try {

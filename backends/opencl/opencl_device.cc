@@ -96,7 +96,7 @@ const DeviceRecord& SelectDevice(const std::vector<DeviceRecord>& devices, int i
   if (index < 0 || index >= static_cast<int>(devices.size())) {
     std::string list;
     for (const DeviceRecord& record : devices) {
-      list += "\n  " + record.info.name + ": " + record.info.description;
+      list += (list.empty() ? " " : "; ") + record.info.name + " (" + record.info.description + ")";
     }
     throw ArgumentError("no OpenCL device opencl:" + std::to_string(index) + "; expected opencl:0 to opencl:" +
                         std::to_string(devices.size() - 1) + ", or plain 'opencl' for the best device; devices:" +
