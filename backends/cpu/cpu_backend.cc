@@ -1,5 +1,7 @@
 #include "backends/cpu/cpu_backend.h"
 
+#include "backends/validate.h"
+
 #include <omp.h>
 #include <unistd.h>
 
@@ -13,6 +15,7 @@
 #include "backends/cpu/random.h"
 #include "backends/cpu/simd_kernels.h"
 #include "backends/host_buffer.h"
+#include "backends/validate.h"
 #include "graph/error.h"
 
 namespace neon {
@@ -44,13 +47,6 @@ std::string CpuModel() {
   return "unknown CPU";
 }
 
-void CheckRange(const Buffer& buffer, size_t offset, size_t bytes, const char* what) {
-  if (offset > buffer.size_bytes() || bytes > buffer.size_bytes() - offset) {
-    throw ArgumentError(std::string(what) + ": bytes [" + std::to_string(offset) + ", " +
-                        std::to_string(offset + bytes) + ") outside a buffer of " +
-                        std::to_string(buffer.size_bytes()) + " bytes");
-  }
-}
 
 }  // namespace
 
@@ -67,29 +63,26 @@ CpuBackend::CpuBackend(int num_threads) : num_threads_(ResolveThreads(num_thread
 std::shared_ptr<Buffer> CpuBackend::allocate(size_t bytes) { return std::make_shared<HostBuffer>(*this, bytes); }
 
 void CpuBackend::CheckOwned(const Buffer* buffer, const char* what) const {
-  if (buffer != nullptr && &buffer->backend() != this) {
-    throw ArgumentError(std::string(what) + ": the buffer belongs to backend '" + buffer->backend().info().name +
-                       "', expected one allocated by this cpu backend");
-  }
+  if (buffer != nullptr) CheckOwnedBy(buffer, *this, what);  // a missing buffer is named by CheckView
 }
 
 void CpuBackend::copy_in(Buffer& dst, size_t offset, const void* src, size_t bytes) {
   CheckOwned(&dst, "copy_in");
-  CheckRange(dst, offset, bytes, "copy_in");
+  CheckByteRange(dst, offset, bytes, "copy_in");
   if (bytes > 0) std::memcpy(HostBuffer::Data(&dst) + offset, src, bytes);
 }
 
 void CpuBackend::copy_out(const Buffer& src, size_t offset, void* dst, size_t bytes) {
   CheckOwned(&src, "copy_out");
-  CheckRange(src, offset, bytes, "copy_out");
+  CheckByteRange(src, offset, bytes, "copy_out");
   if (bytes > 0) std::memcpy(dst, HostBuffer::Data(&src) + offset, bytes);
 }
 
 void CpuBackend::copy(const Buffer& src, size_t src_offset, Buffer& dst, size_t dst_offset, size_t bytes) {
   CheckOwned(&src, "copy");
   CheckOwned(&dst, "copy");
-  CheckRange(src, src_offset, bytes, "copy (source)");
-  CheckRange(dst, dst_offset, bytes, "copy (destination)");
+  CheckByteRange(src, src_offset, bytes, "copy (source)");
+  CheckByteRange(dst, dst_offset, bytes, "copy (destination)");
   if (bytes > 0) std::memmove(HostBuffer::Data(&dst) + dst_offset, HostBuffer::Data(&src) + src_offset, bytes);
 }
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "backends/cpu/host_access.h"
+#include "backends/validate.h"
 #include "graph/error.h"
 
 namespace neon::cpu {
@@ -17,24 +18,6 @@ namespace {
 // Below this many multiply-adds per matrix, a batch runs one matrix per thread.
 constexpr int64_t kSmallGemm = int64_t{1} << 21;
 
-void CheckOperand(const MatrixRef& ref, const char* name, int64_t rows, int64_t cols, int64_t batch,
-                  DType dtype) {
-  // rows x cols as stored (before op()).
-  const std::string what = std::string("gemm operand ") + name;
-  if (ref.buffer == nullptr) throw ArgumentError(what + ": no buffer");
-  if (rows == 0 || cols == 0 || batch == 0) return;
-  if (ref.ld < cols) {
-    throw ArgumentError(what + ": leading dimension " + std::to_string(ref.ld) + " is smaller than the " +
-                        std::to_string(cols) + " columns stored per row");
-  }
-  if (ref.offset < 0 || ref.batch_stride < 0) throw ArgumentError(what + ": negative offset or batch stride");
-  const int64_t last = ref.offset + (batch - 1) * ref.batch_stride + (rows - 1) * ref.ld + cols - 1;
-  const int64_t size = static_cast<int64_t>(ref.buffer->size_bytes() / SizeOf(dtype));
-  if (last >= size) {
-    throw ArgumentError(what + ": reaches element " + std::to_string(last) + ", expected below the buffer's " +
-                        std::to_string(size) + " elements");
-  }
-}
 
 void Validate(const GemmArgs& g) {
   if (g.dtype != DType::kFloat32 && g.dtype != DType::kFloat64)
@@ -43,9 +26,9 @@ void Validate(const GemmArgs& g) {
     throw ArgumentError("gemm: negative size m=" + std::to_string(g.m) + " n=" + std::to_string(g.n) +
                         " k=" + std::to_string(g.k) + " batch=" + std::to_string(g.batch));
   if (g.c.trans) throw ArgumentError("gemm: C cannot be transposed (expected c.trans == false)");
-  CheckOperand(g.a, "A", g.a.trans ? g.k : g.m, g.a.trans ? g.m : g.k, g.batch, g.dtype);
-  CheckOperand(g.b, "B", g.b.trans ? g.n : g.k, g.b.trans ? g.k : g.n, g.batch, g.dtype);
-  CheckOperand(g.c, "C", g.m, g.n, g.batch, g.dtype);
+  CheckGemmOperand(g.a, g.dtype, g.m, g.k, g.batch, "gemm operand A");
+  CheckGemmOperand(g.b, g.dtype, g.k, g.n, g.batch, "gemm operand B");
+  CheckGemmOperand(g.c, g.dtype, g.m, g.n, g.batch, "gemm operand C");
 }
 
 template <typename T>

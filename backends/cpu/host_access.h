@@ -7,6 +7,7 @@
 #include <string>
 
 #include "backends/host_buffer.h"
+#include "backends/validate.h"
 #include "graph/error.h"
 #include "graph/kernel.h"
 
@@ -24,19 +25,7 @@ T* HostPointer(const TensorRef& ref) {
 inline void CheckView(const TensorRef& ref, int64_t rows, int64_t cols, const char* name, int slot = -1) {
   const auto what = [&] { return std::string(name) + (slot >= 0 ? " " + std::to_string(slot) : ""); };
   if (ref.buffer == nullptr) throw ArgumentError(what() + ": no buffer (expected a buffer of this backend)");
-  if (rows <= 0 || cols <= 0) return;
-  const int64_t last_row = (rows - 1) * ref.row_stride, last_col = (cols - 1) * ref.col_stride;
-  const int64_t low = ref.offset + std::min<int64_t>(0, last_row) + std::min<int64_t>(0, last_col);
-  const int64_t high = ref.offset + std::max<int64_t>(0, last_row) + std::max<int64_t>(0, last_col);
-  const int64_t size = static_cast<int64_t>(ref.buffer->size_bytes() / SizeOf(ref.dtype));
-  if (low < 0 || high >= size) {
-    throw ArgumentError(what() + ": a " + std::to_string(rows) + " x " + std::to_string(cols) +
-                        " view with offset " + std::to_string(ref.offset) + " and strides (" +
-                        std::to_string(ref.row_stride) + ", " + std::to_string(ref.col_stride) +
-                        ") reaches elements [" + std::to_string(low) + ", " + std::to_string(high) +
-                        "], expected them within the buffer's " + std::to_string(size) + " " +
-                        std::string(DTypeName(ref.dtype)) + " elements");
-  }
+  CheckViewBounds(*ref.buffer, ref.dtype, ref.offset, {{rows, ref.row_stride}, {cols, ref.col_stride}}, what());
 }
 
 }  // namespace neon::cpu

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/validate.h"
 #include "graph/error.h"
 
 namespace neon {
@@ -51,31 +52,6 @@ void SetArg(cl_kernel kernel, cl_uint& index, const T& value) {
 void SetLocalArg(cl_kernel kernel, cl_uint& index, size_t bytes) {
   CheckCl(clSetKernelArg(kernel, index, bytes, nullptr), "clSetKernelArg (local) " + std::to_string(index));
   ++index;
-}
-
-// Throws unless elements [first, last] of `dtype` at the view lie inside the buffer.
-void CheckView(const char* what, const Buffer& buffer, DType dtype, int64_t offset, int64_t row_stride,
-               int64_t col_stride, int64_t rows, int64_t cols) {
-  if (rows <= 0 || cols <= 0) return;
-  int64_t low = offset, high = offset;
-  (row_stride < 0 ? low : high) += (rows - 1) * row_stride;
-  (col_stride < 0 ? low : high) += (cols - 1) * col_stride;
-  const int64_t elements = static_cast<int64_t>(buffer.size_bytes() / SizeOf(dtype));
-  if (low < 0 || high >= elements) {
-    throw ArgumentError(std::string(what) + ": a " + std::to_string(rows) + "x" + std::to_string(cols) +
-                        " view (offset " + std::to_string(offset) + ", strides " + std::to_string(row_stride) +
-                        ", " + std::to_string(col_stride) + ") reaches elements [" + std::to_string(low) + ", " +
-                        std::to_string(high) + "]; expected them within the buffer's " + std::to_string(elements) +
-                        " " + std::string(DTypeName(dtype)) + " elements");
-  }
-}
-
-void CheckBytes(const char* what, const Buffer& buffer, size_t offset, size_t bytes) {
-  if (offset > buffer.size_bytes() || bytes > buffer.size_bytes() - offset) {
-    throw ArgumentError(std::string(what) + ": bytes [" + std::to_string(offset) + ", " +
-                        std::to_string(offset + bytes) + ") exceed the buffer's " +
-                        std::to_string(buffer.size_bytes()) + " bytes");
-  }
 }
 
 // A kRand parameter as an exact integer: a whole number in [0, limit].
@@ -146,7 +122,7 @@ std::shared_ptr<Buffer> OpenCLBackend::allocate(size_t bytes) {
 
 void OpenCLBackend::copy_in(Buffer& dst, size_t offset, const void* src, size_t bytes) {
   cl_mem mem = Mem(dst);
-  CheckBytes("copy_in", dst, offset, bytes);
+  CheckByteRange(dst, offset, bytes, "copy_in");
   if (bytes == 0) return;
   CheckCl(clEnqueueWriteBuffer(queue_.get(), mem, CL_TRUE, offset, bytes, src, 0, nullptr, nullptr),
           "clEnqueueWriteBuffer");
@@ -154,7 +130,7 @@ void OpenCLBackend::copy_in(Buffer& dst, size_t offset, const void* src, size_t 
 
 void OpenCLBackend::copy_out(const Buffer& src, size_t offset, void* dst, size_t bytes) {
   cl_mem mem = Mem(src);
-  CheckBytes("copy_out", src, offset, bytes);
+  CheckByteRange(src, offset, bytes, "copy_out");
   if (bytes == 0) return;
   CheckCl(clEnqueueReadBuffer(queue_.get(), mem, CL_TRUE, offset, bytes, dst, 0, nullptr, nullptr),
           "clEnqueueReadBuffer");
@@ -162,8 +138,8 @@ void OpenCLBackend::copy_out(const Buffer& src, size_t offset, void* dst, size_t
 
 void OpenCLBackend::copy(const Buffer& src, size_t src_offset, Buffer& dst, size_t dst_offset, size_t bytes) {
   cl_mem src_mem = Mem(src), dst_mem = Mem(dst);
-  CheckBytes("copy (source)", src, src_offset, bytes);
-  CheckBytes("copy (destination)", dst, dst_offset, bytes);
+  CheckByteRange(src, src_offset, bytes, "copy (source)");
+  CheckByteRange(dst, dst_offset, bytes, "copy (destination)");
   if (bytes == 0 || (src_mem == dst_mem && src_offset == dst_offset)) return;
   const bool overlap = src_mem == dst_mem && src_offset < dst_offset + bytes && dst_offset < src_offset + bytes;
   if (!overlap) {
@@ -266,8 +242,9 @@ void OpenCLBackend::run(const FusedKernel& kernel, const KernelArgs& args) {
     if (ref.buffer == nullptr) throw ArgumentError("run: input " + std::to_string(s) + " has no buffer");
     Mem(*ref.buffer);
     // Epilogue-only inputs are read at output positions.
-    CheckView(("run: input " + std::to_string(s)).c_str(), *ref.buffer, ref.dtype, ref.offset, ref.row_stride,
-              ref.col_stride, body_reads[s] ? args.rows : out_rows, body_reads[s] ? args.cols : out_cols);
+    const ViewAxis rows{body_reads[s] ? args.rows : out_rows, ref.row_stride};
+    const ViewAxis cols{body_reads[s] ? args.cols : out_cols, ref.col_stride};
+    CheckViewBounds(*ref.buffer, ref.dtype, ref.offset, {rows, cols}, "run: input " + std::to_string(s));
   }
   const TensorRef& out = args.output;
   if (out.buffer == nullptr) throw ArgumentError("run: the output has no buffer");
@@ -276,7 +253,8 @@ void OpenCLBackend::run(const FusedKernel& kernel, const KernelArgs& args) {
                         std::string(DTypeName(kernel.output_dtype)));
   }
   Mem(*out.buffer);
-  CheckView("run: output", *out.buffer, out.dtype, out.offset, out.row_stride, out.col_stride, out_rows, out_cols);
+  CheckViewBounds(*out.buffer, out.dtype, out.offset, {{out_rows, out.row_stride}, {out_cols, out.col_stride}},
+                  "run: output");
   size_t groups = 0;
   if (kernel.has_reduction) {
     groups = kernel.reduce_axis == 1 ? args.rows : kernel.reduce_axis == 0 ? args.cols : 1;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "backends/opencl/opencl_backend.h"
+#include "backends/validate.h"
 #include "graph/error.h"
 
 namespace neon {
@@ -12,25 +13,6 @@ namespace neon {
 namespace {
 
 // Checks one operand: `rows` x `cols` as stored (after undoing trans), ld, batches.
-void CheckMatrix(const char* name, const MatrixRef& ref, DType dtype, int64_t rows, int64_t cols, int64_t batch) {
-  if (ref.buffer == nullptr) throw ArgumentError(std::string("gemm: ") + name + " has no buffer");
-  if (ref.ld < std::max<int64_t>(cols, 1)) {
-    throw ArgumentError(std::string("gemm: ") + name + " is stored as " + std::to_string(rows) + "x" +
-                        std::to_string(cols) + " with ld " + std::to_string(ref.ld) + "; expected ld >= " +
-                        std::to_string(cols));
-  }
-  if (ref.offset < 0 || ref.batch_stride < 0) {
-    throw ArgumentError(std::string("gemm: ") + name + " has a negative offset or batch stride");
-  }
-  if (rows == 0 || cols == 0 || batch == 0) return;
-  const int64_t last = ref.offset + (batch - 1) * ref.batch_stride + (rows - 1) * ref.ld + cols;
-  const int64_t elements = static_cast<int64_t>(ref.buffer->size_bytes() / SizeOf(dtype));
-  if (last > elements) {
-    throw ArgumentError(std::string("gemm: ") + name + " reaches element " + std::to_string(last - 1) +
-                        "; expected it within the buffer's " + std::to_string(elements) + " " +
-                        std::string(DTypeName(dtype)) + " elements");
-  }
-}
 
 template <typename T>
 clblast::StatusCode CallClblast(const GemmArgs& args, cl_mem a, cl_mem b, cl_mem c, cl_command_queue queue) {
@@ -62,9 +44,9 @@ void OpenCLBackend::gemm(const GemmArgs& args) {
                         std::to_string(args.k) + " batch=" + std::to_string(args.batch) + "; expected >= 0");
   }
   if (args.c.trans) throw ArgumentError("gemm: C is marked transposed; expected trans only on A and B");
-  CheckMatrix("A", args.a, args.dtype, args.a.trans ? args.k : args.m, args.a.trans ? args.m : args.k, args.batch);
-  CheckMatrix("B", args.b, args.dtype, args.b.trans ? args.n : args.k, args.b.trans ? args.k : args.n, args.batch);
-  CheckMatrix("C", args.c, args.dtype, args.m, args.n, args.batch);
+  CheckGemmOperand(args.a, args.dtype, args.m, args.k, args.batch, "gemm: A");
+  CheckGemmOperand(args.b, args.dtype, args.k, args.n, args.batch, "gemm: B");
+  CheckGemmOperand(args.c, args.dtype, args.m, args.n, args.batch, "gemm: C");
   if (args.m == 0 || args.n == 0 || args.batch == 0) return;
   cl_mem a = Mem(*args.a.buffer), b = Mem(*args.b.buffer), c = Mem(*args.c.buffer);
   if (args.k == 0) {

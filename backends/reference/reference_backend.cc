@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "backends/host_buffer.h"
+#include "backends/validate.h"
 #include "graph/error.h"
 #include "graph/philox.h"
 #include "graph/scalar_ops.h"
@@ -28,51 +29,6 @@ std::string Str(const Parts&... parts) {
 }
 
 // ---- validation ----
-
-void CheckBuffer(const Backend& self, const Buffer* buffer, const std::string& what) {
-  if (buffer == nullptr) throw ArgumentError(Str(what, ": buffer is null, expected a buffer"));
-  if (&buffer->backend() != &self) {
-    throw ArgumentError(Str(what, ": buffer belongs to backend '", buffer->backend().info().name,
-                            "', expected one allocated by this reference backend"));
-  }
-}
-
-// A byte range [offset, offset + bytes) must lie inside the buffer.
-void CheckRange(const Buffer& buffer, size_t offset, size_t bytes, const std::string& what) {
-  if (offset > buffer.size_bytes() || bytes > buffer.size_bytes() - offset) {
-    throw ArgumentError(Str(what, ": bytes [", offset, ", ", offset + bytes,
-                            ") are outside the buffer of ", buffer.size_bytes(), " bytes"));
-  }
-}
-
-// One axis of a strided view: `extent` elements `stride` elements apart.
-struct Dim {
-  int64_t extent;
-  int64_t stride;
-};
-
-// Every element a strided view touches must lie inside its buffer. The view
-// touches offsets from offset + sum(min(0, stride * (extent - 1))) to
-// offset + sum(max(0, ...)); computed in 128 bits so huge strides cannot wrap.
-void CheckView(const Buffer& buffer, int64_t offset, std::initializer_list<Dim> dims, DType dtype,
-               const std::string& what) {
-  __int128 lo = offset, hi = offset;
-  std::string shape;
-  for (const Dim& dim : dims) {
-    if (dim.extent < 0) throw ArgumentError(Str(what, ": negative extent ", dim.extent));
-    if (dim.extent == 0) return;  // an empty view touches nothing
-    __int128 span = static_cast<__int128>(dim.stride) * (dim.extent - 1);
-    (span < 0 ? lo : hi) += span;
-    shape += Str(shape.empty() ? "" : " x ", dim.extent, " (stride ", dim.stride, ")");
-  }
-  const size_t capacity = buffer.size_bytes() / SizeOf(dtype);
-  if (lo < 0 || hi >= static_cast<__int128>(capacity)) {
-    throw ArgumentError(Str(what, ": view of ", shape, " at offset ", offset, " touches elements ",
-                            static_cast<long long>(lo), "..", static_cast<long long>(hi),
-                            ", but the buffer holds ", capacity, " ", DTypeName(dtype),
-                            " elements (", buffer.size_bytes(), " bytes)"));
-  }
-}
 
 // ---- element access: convert to double on load, from double on store ----
 
@@ -291,16 +247,16 @@ std::shared_ptr<Buffer> ReferenceBackend::allocate(size_t bytes) {
 }
 
 void ReferenceBackend::copy_in(Buffer& dst, size_t offset, const void* src, size_t bytes) {
-  CheckBuffer(*this, &dst, "copy_in dst");
-  CheckRange(dst, offset, bytes, "copy_in dst");
+  CheckOwnedBy(&dst, *this, "copy_in dst");
+  CheckByteRange(dst, offset, bytes, "copy_in dst");
   if (bytes == 0) return;
   if (src == nullptr) throw ArgumentError("copy_in: host source is null");
   std::memcpy(HostBuffer::Data(&dst) + offset, src, bytes);
 }
 
 void ReferenceBackend::copy_out(const Buffer& src, size_t offset, void* dst, size_t bytes) {
-  CheckBuffer(*this, &src, "copy_out src");
-  CheckRange(src, offset, bytes, "copy_out src");
+  CheckOwnedBy(&src, *this, "copy_out src");
+  CheckByteRange(src, offset, bytes, "copy_out src");
   if (bytes == 0) return;
   if (dst == nullptr) throw ArgumentError("copy_out: host destination is null");
   std::memcpy(dst, HostBuffer::Data(&src) + offset, bytes);
@@ -308,10 +264,10 @@ void ReferenceBackend::copy_out(const Buffer& src, size_t offset, void* dst, siz
 
 void ReferenceBackend::copy(const Buffer& src, size_t src_offset, Buffer& dst, size_t dst_offset,
                             size_t bytes) {
-  CheckBuffer(*this, &src, "copy src");
-  CheckBuffer(*this, &dst, "copy dst");
-  CheckRange(src, src_offset, bytes, "copy src");
-  CheckRange(dst, dst_offset, bytes, "copy dst");
+  CheckOwnedBy(&src, *this, "copy src");
+  CheckOwnedBy(&dst, *this, "copy dst");
+  CheckByteRange(src, src_offset, bytes, "copy src");
+  CheckByteRange(dst, dst_offset, bytes, "copy dst");
   if (bytes == 0) return;
   // memmove: source and destination may overlap inside one buffer.
   std::memmove(HostBuffer::Data(&dst) + dst_offset, HostBuffer::Data(&src) + src_offset, bytes);
@@ -362,20 +318,19 @@ void ReferenceBackend::run(const FusedKernel& kernel, const KernelArgs& args) {
                               DTypeName(kernel.input_dtypes[s])));
     }
     if (!body_reads[s] && !epilogue_reads[s]) continue;  // never read, need not be valid
-    CheckBuffer(*this, input.buffer, what);
-    const Dim rows{body_reads[s] ? args.rows : out_rows, input.row_stride};
-    const Dim cols{body_reads[s] ? args.cols : out_cols, input.col_stride};
-    CheckView(*input.buffer, input.offset, {rows, cols}, input.dtype, what);
+    CheckOwnedBy(input.buffer, *this, what);
+    const ViewAxis rows{body_reads[s] ? args.rows : out_rows, input.row_stride};
+    const ViewAxis cols{body_reads[s] ? args.cols : out_cols, input.col_stride};
+    CheckViewBounds(*input.buffer, input.dtype, input.offset, {rows, cols}, what);
   }
   const TensorRef& output = args.output;
   if (output.dtype != kernel.output_dtype) {
     throw ArgumentError(Str("run output: dtype ", DTypeName(output.dtype), ", the kernel expects ",
                             DTypeName(kernel.output_dtype)));
   }
-  CheckBuffer(*this, output.buffer, "run output");
-  CheckView(*output.buffer, output.offset,
-            {{out_rows, output.row_stride}, {out_cols, output.col_stride}}, output.dtype,
-            "run output");
+  CheckOwnedBy(output.buffer, *this, "run output");
+  CheckViewBounds(*output.buffer, output.dtype, output.offset,
+                  {{out_rows, output.row_stride}, {out_cols, output.col_stride}}, "run output");
 
   std::vector<double> regs;
 
@@ -439,17 +394,8 @@ void ReferenceBackend::gemm(const GemmArgs& args) {
   };
   auto check = [&](const MatrixRef& matrix, int64_t rows, int64_t cols, const char* name) {
     const std::string what = Str("gemm ", name);
-    CheckBuffer(*this, matrix.buffer, what);
-    const int64_t stored_rows = matrix.trans ? cols : rows;
-    const int64_t stored_cols = matrix.trans ? rows : cols;
-    if (matrix.ld < std::max<int64_t>(1, stored_cols)) {
-      throw ArgumentError(Str(what, ": ld ", matrix.ld, ", expected at least ",
-                              std::max<int64_t>(1, stored_cols), " (the stored matrix is ",
-                              stored_rows, " x ", stored_cols, ")"));
-    }
-    CheckView(*matrix.buffer, matrix.offset,
-              {{args.batch, matrix.batch_stride}, {stored_rows, matrix.ld}, {stored_cols, 1}},
-              args.dtype, what);
+    CheckOwnedBy(matrix.buffer, *this, what);
+    CheckGemmOperand(matrix, args.dtype, rows, cols, args.batch, what);
   };
   check(args.a, args.m, args.k, "A");
   check(args.b, args.k, args.n, "B");
@@ -485,9 +431,9 @@ void ReferenceBackend::fill_random(const RandomArgs& args) {
         Str("fill_random: ", args.rows, " x ", args.cols, ", expected non-negative sizes"));
   }
   const TensorRef& dst = args.dst;
-  CheckBuffer(*this, dst.buffer, "fill_random dst");
-  CheckView(*dst.buffer, dst.offset, {{args.rows, dst.row_stride}, {args.cols, dst.col_stride}},
-            dst.dtype, "fill_random dst");
+  CheckOwnedBy(dst.buffer, *this, "fill_random dst");
+  CheckViewBounds(*dst.buffer, dst.dtype, dst.offset, {{args.rows, dst.row_stride}, {args.cols, dst.col_stride}},
+                  "fill_random dst");
   for (int64_t i = 0; i < args.rows; ++i) {
     for (int64_t j = 0; j < args.cols; ++j) {
       const uint64_t position = args.counter_offset + static_cast<uint64_t>(i * args.cols + j);

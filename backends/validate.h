@@ -1,0 +1,36 @@
+// Argument checks every backend runs before it touches device memory, so a
+// bad view is the same clear ArgumentError on every device.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+
+#include "backends/backend.h"
+
+namespace neon {
+
+// One axis of a strided view: `extent` elements `stride` elements apart.
+struct ViewAxis {
+  int64_t extent;
+  int64_t stride;
+};
+
+// Bytes [offset, offset + bytes) must lie inside the buffer.
+void CheckByteRange(const Buffer& buffer, size_t offset, size_t bytes, const std::string& what);
+
+// Every element of the strided view must lie inside the buffer (computed in 128 bits, so
+// huge strides cannot wrap). An empty view touches nothing.
+void CheckViewBounds(const Buffer& buffer, DType dtype, int64_t offset, std::initializer_list<ViewAxis> axes,
+                     const std::string& what);
+
+// A GEMM operand: op(matrix) is rows x cols (as used, after the transpose flag), in each
+// of `batch` matrices; the leading dimension must hold a stored row and the views must fit.
+void CheckGemmOperand(const MatrixRef& matrix, DType dtype, int64_t rows, int64_t cols, int64_t batch,
+                      const std::string& what);
+
+// The buffer must exist and belong to `backend`.
+void CheckOwnedBy(const Buffer* buffer, const Backend& backend, const std::string& what);
+
+}  // namespace neon
