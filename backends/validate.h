@@ -30,6 +30,28 @@ void CheckViewBounds(const Buffer& buffer, DType dtype, int64_t offset, std::ini
 void CheckGemmOperand(const MatrixRef& matrix, DType dtype, int64_t rows, int64_t cols, int64_t batch,
                       const std::string& what);
 
+// Which programs of a fused kernel read input `slot`.
+struct InputUse {
+  bool body = false;
+  bool epilogue = false;
+  bool any() const { return body || epilogue; }
+};
+InputUse UseOfInput(const FusedKernel& kernel, int slot);
+
+// The output's extent: the iteration space, or its reduced shape.
+struct Extent {
+  int64_t rows;
+  int64_t cols;
+};
+Extent OutputExtent(const FusedKernel& kernel, const KernelArgs& args);
+
+// Everything about one fused-kernel launch a backend must not trust: sizes, input and param
+// counts, dtypes, the compute dtype, the reduction, every instruction's operands and slots,
+// rand parameters (whole numbers in range), and for the output and every input the program
+// reads (inputs it never reads need no buffer): ownership by `backend` and view bounds.
+// Throws ArgumentError, or BackendError for an op a fused kernel cannot hold (e.g. dot).
+void CheckKernelLaunch(const FusedKernel& kernel, const KernelArgs& args, const Backend& backend);
+
 // The buffer must exist and belong to `backend`.
 void CheckOwnedBy(const Buffer* buffer, const Backend& backend, const std::string& what);
 

@@ -87,8 +87,7 @@ void CpuBackend::copy(const Buffer& src, size_t src_offset, Buffer& dst, size_t 
 }
 
 void CpuBackend::run(const FusedKernel& kernel, const KernelArgs& args) {
-  for (const TensorRef& input : args.inputs) CheckOwned(input.buffer, "run (input)");
-  CheckOwned(args.output.buffer, "run (output)");
+  CheckKernelLaunch(kernel, args, *this);
   cpu::RunFused(kernel, args, num_threads_);
 }
 

@@ -9,8 +9,8 @@
 
 namespace neon::cpu {
 
-// Runs `kernel` with `args` using up to num_threads OpenMP threads. Throws
-// ArgumentError on a malformed program or out-of-range views.
+// Runs `kernel` with `args` using up to num_threads OpenMP threads. The launch
+// must have passed CheckKernelLaunch (backends/validate.h).
 void RunFused(const FusedKernel& kernel, const KernelArgs& args, int num_threads);
 
 }  // namespace neon::cpu

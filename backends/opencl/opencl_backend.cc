@@ -54,24 +54,15 @@ void SetLocalArg(cl_kernel kernel, cl_uint& index, size_t bytes) {
   ++index;
 }
 
-// A kRand parameter as an exact integer: a whole number in [0, limit].
-uint64_t ExactU64(double value, int slot, double limit, const char* what) {
-  if (!(value >= 0.0 && value <= limit) || value != std::floor(value)) {
-    throw ArgumentError("run: param " + std::to_string(slot) + " (rand " + what + ") is " + std::to_string(value) +
-                        "; expected a whole number in [0, " + std::to_string(static_cast<uint64_t>(limit)) + "]");
-  }
-  return static_cast<uint64_t>(value);
-}
-
-// The kRand parameters of `kernel` (key halves below 2^32, counter offset up to 2^53) as integers.
+// The kRand parameters of `kernel` as integers (CheckKernelLaunch made sure they are
+// whole numbers: key halves below 2^32, counter offsets up to 2^53).
 std::vector<uint64_t> RandParams(const FusedKernel& kernel, const std::vector<double>& params) {
   std::vector<uint64_t> exact(params.size(), 0);
   for (const auto* program : {&kernel.body, &kernel.epilogue}) {
+    if (program == &kernel.epilogue && !kernel.has_reduction) break;  // not run, not checked
     for (const Instr& instr : *program) {
-      if (instr.op != OpKind::kRand || instr.slot < 0 || instr.slot + 3 > static_cast<int>(params.size())) continue;
-      exact[instr.slot] = ExactU64(params[instr.slot], instr.slot, 4294967295.0, "key low half");
-      exact[instr.slot + 1] = ExactU64(params[instr.slot + 1], instr.slot + 1, 4294967295.0, "key high half");
-      exact[instr.slot + 2] = ExactU64(params[instr.slot + 2], instr.slot + 2, 9007199254740992.0, "counter offset");
+      if (instr.op != OpKind::kRand) continue;
+      for (int slot = instr.slot; slot < instr.slot + 3; ++slot) exact[slot] = static_cast<uint64_t>(params[slot]);
     }
   }
   return exact;
@@ -205,56 +196,11 @@ void OpenCLBackend::Launch2D(cl_kernel kernel, size_t group_limit, int64_t rows,
 }
 
 void OpenCLBackend::run(const FusedKernel& kernel, const KernelArgs& args) {
+  CheckKernelLaunch(kernel, args, *this);
   const size_t inputs = kernel.input_dtypes.size();
-  if (args.inputs.size() != inputs) {
-    throw ArgumentError("run: kernel has " + std::to_string(inputs) + " input slots but " +
-                        std::to_string(args.inputs.size()) + " inputs were given");
-  }
-  if (args.params.size() != static_cast<size_t>(kernel.num_params)) {
-    throw ArgumentError("run: kernel has " + std::to_string(kernel.num_params) + " params but " +
-                        std::to_string(args.params.size()) + " were given");
-  }
-  if (args.rows < 0 || args.cols < 0) {
-    throw ArgumentError("run: iteration space " + std::to_string(args.rows) + "x" + std::to_string(args.cols) +
-                        " has a negative size");
-  }
-  // Inputs the program never reads need no valid buffer (as in the reference backend).
-  std::vector<bool> body_reads(inputs, false), read(inputs, false);
-  for (const auto* program : {&kernel.body, &kernel.epilogue}) {
-    for (const Instr& instr : *program) {
-      if (instr.op != OpKind::kTensor || instr.slot < 0 || static_cast<size_t>(instr.slot) >= inputs) continue;
-      read[instr.slot] = true;
-      if (program == &kernel.body) body_reads[instr.slot] = true;
-    }
-  }
-  int64_t out_rows = args.rows, out_cols = args.cols;
-  if (kernel.has_reduction) {
-    if (kernel.reduce_axis == 0 || kernel.reduce_axis == kAllAxes) out_rows = 1;
-    if (kernel.reduce_axis == 1 || kernel.reduce_axis == kAllAxes) out_cols = 1;
-  }
-  for (size_t s = 0; s < inputs; ++s) {
-    const TensorRef& ref = args.inputs[s];
-    if (ref.dtype != kernel.input_dtypes[s]) {
-      throw ArgumentError("run: input " + std::to_string(s) + " is " + std::string(DTypeName(ref.dtype)) +
-                          "; the kernel expects " + std::string(DTypeName(kernel.input_dtypes[s])));
-    }
-    if (!read[s]) continue;
-    if (ref.buffer == nullptr) throw ArgumentError("run: input " + std::to_string(s) + " has no buffer");
-    Mem(*ref.buffer);
-    // Epilogue-only inputs are read at output positions.
-    const ViewAxis rows{body_reads[s] ? args.rows : out_rows, ref.row_stride};
-    const ViewAxis cols{body_reads[s] ? args.cols : out_cols, ref.col_stride};
-    CheckViewBounds(*ref.buffer, ref.dtype, ref.offset, {rows, cols}, "run: input " + std::to_string(s));
-  }
+  std::vector<bool> read(inputs);  // inputs the program never reads get no buffer argument
+  for (size_t s = 0; s < inputs; ++s) read[s] = UseOfInput(kernel, static_cast<int>(s)).any();
   const TensorRef& out = args.output;
-  if (out.buffer == nullptr) throw ArgumentError("run: the output has no buffer");
-  if (out.dtype != kernel.output_dtype) {
-    throw ArgumentError("run: output is " + std::string(DTypeName(out.dtype)) + "; the kernel stores " +
-                        std::string(DTypeName(kernel.output_dtype)));
-  }
-  Mem(*out.buffer);
-  CheckViewBounds(*out.buffer, out.dtype, out.offset, {{out_rows, out.row_stride}, {out_cols, out.col_stride}},
-                  "run: output");
   size_t groups = 0;
   if (kernel.has_reduction) {
     groups = kernel.reduce_axis == 1 ? args.rows : kernel.reduce_axis == 0 ? args.cols : 1;

@@ -69,77 +69,6 @@ void Store(const TensorRef& ref, int64_t i, int64_t j, double value) {
 
 // ---- the fused-kernel interpreter ----
 
-// A param that must be a whole number in [0, limit] (Philox key halves and
-// counter offsets travel as doubles).
-uint64_t WholeParam(const KernelArgs& args, int slot, double limit, const std::string& what) {
-  const double value = args.params[slot];
-  if (!(value >= 0 && value <= limit && value == std::floor(value))) {
-    throw ArgumentError(Str("run: rand ", what, " (param ", slot, ") is ", value,
-                            ", expected a whole number in [0, ", limit, "]"));
-  }
-  return static_cast<uint64_t>(value);
-}
-
-// Checks one program's operands and slots; marks the input slots it reads.
-void CheckProgram(const std::vector<Instr>& program, const char* name, bool is_epilogue,
-                  const FusedKernel& kernel, const KernelArgs& args,
-                  std::vector<bool>& reads_slot) {
-  for (size_t k = 0; k < program.size(); ++k) {
-    const Instr& instr = program[k];
-    const std::string where = Str("run: ", name, " instruction ", k, " (", OpName(instr.op), ")");
-    const int32_t defined = static_cast<int32_t>(k);
-    auto check_operand = [&](int32_t reg, const char* operand) {
-      if (reg < 0 || reg >= defined) {
-        throw ArgumentError(Str(where, ": operand ", operand, " is register ", reg,
-                                ", expected one of the earlier registers 0..", defined - 1));
-      }
-    };
-    switch (ClassOf(instr.op)) {
-      case OpClass::kUnary:
-        check_operand(instr.a, "a");
-        continue;
-      case OpClass::kBinary:
-        check_operand(instr.a, "a");
-        check_operand(instr.b, "b");
-        continue;
-      default:
-        break;
-    }
-    switch (instr.op) {
-      case OpKind::kTensor:
-        if (instr.slot < 0 || instr.slot >= static_cast<int32_t>(kernel.input_dtypes.size())) {
-          throw ArgumentError(Str(where, ": input slot ", instr.slot, ", expected 0..",
-                                  kernel.input_dtypes.size() - 1));
-        }
-        reads_slot[instr.slot] = true;
-        break;
-      case OpKind::kScalar:
-      case OpKind::kRand: {
-        const int32_t needed = instr.op == OpKind::kRand ? 3 : 1;
-        if (instr.slot < 0 || instr.slot + needed > kernel.num_params) {
-          throw ArgumentError(Str(where, ": param slots ", instr.slot, "..",
-                                  instr.slot + needed - 1, ", but the kernel has ",
-                                  kernel.num_params, " params"));
-        }
-        if (instr.op == OpKind::kRand) {
-          WholeParam(args, instr.slot, 4294967295.0, "key low half");
-          WholeParam(args, instr.slot + 1, 4294967295.0, "key high half");
-          WholeParam(args, instr.slot + 2, 9007199254740992.0, "counter offset");
-        }
-        break;
-      }
-      case OpKind::kRowIndex:
-      case OpKind::kColIndex:
-        break;
-      case OpKind::kReduced:
-        if (!is_epilogue)
-          throw ArgumentError(Str(where, ": the reduced value exists only in the epilogue"));
-        break;
-      default:
-        throw BackendError(Str(where, ": not an instruction a fused kernel can hold"));
-    }
-  }
-}
 
 // Evaluates `program` at position (i, j); `stream_cols` is the width used to
 // number kRand stream positions, `reduced` is what kReduced reads.
@@ -274,63 +203,9 @@ void ReferenceBackend::copy(const Buffer& src, size_t src_offset, Buffer& dst, s
 }
 
 void ReferenceBackend::run(const FusedKernel& kernel, const KernelArgs& args) {
-  // ---- validate the program and its arguments ----
-  if (args.rows < 0 || args.cols < 0) {
-    throw ArgumentError(
-        Str("run: iteration space ", args.rows, " x ", args.cols, ", expected non-negative sizes"));
-  }
-  if (args.inputs.size() != kernel.input_dtypes.size()) {
-    throw ArgumentError(Str("run: ", args.inputs.size(), " inputs given, the kernel expects ",
-                            kernel.input_dtypes.size()));
-  }
-  if (args.params.size() != static_cast<size_t>(kernel.num_params)) {
-    throw ArgumentError(
-        Str("run: ", args.params.size(), " params given, the kernel expects ", kernel.num_params));
-  }
-  if (kernel.body.empty())
-    throw ArgumentError("run: the kernel body is empty, expected at least one instruction");
-  if (kernel.has_reduction) {
-    if (!IsReduction(kernel.reduce_op)) {
-      throw ArgumentError(Str("run: reduce_op '", OpName(kernel.reduce_op),
-                              "', expected sum, max, min, argmax or argmin"));
-    }
-    if (kernel.reduce_axis != 0 && kernel.reduce_axis != 1 && kernel.reduce_axis != kAllAxes) {
-      throw ArgumentError(
-          Str("run: reduce_axis ", kernel.reduce_axis, ", expected 0, 1 or ", kAllAxes));
-    }
-  }
-  const size_t num_inputs = args.inputs.size();
-  std::vector<bool> body_reads(num_inputs, false), epilogue_reads(num_inputs, false);
-  CheckProgram(kernel.body, "body", false, kernel, args, body_reads);
-  if (kernel.has_reduction)
-    CheckProgram(kernel.epilogue, "epilogue", true, kernel, args, epilogue_reads);
-
-  // Output extent: the iteration space, or its reduced shape.
-  const int axis = kernel.has_reduction ? kernel.reduce_axis : 2;  // 2: no reduction
-  const int64_t out_rows = axis == 0 || axis == kAllAxes ? 1 : args.rows;
-  const int64_t out_cols = axis == 1 || axis == kAllAxes ? 1 : args.cols;
-
-  for (size_t s = 0; s < num_inputs; ++s) {
-    const TensorRef& input = args.inputs[s];
-    const std::string what = Str("run input ", s);
-    if (input.dtype != kernel.input_dtypes[s]) {
-      throw ArgumentError(Str(what, ": dtype ", DTypeName(input.dtype), ", the kernel expects ",
-                              DTypeName(kernel.input_dtypes[s])));
-    }
-    if (!body_reads[s] && !epilogue_reads[s]) continue;  // never read, need not be valid
-    CheckOwnedBy(input.buffer, *this, what);
-    const ViewAxis rows{body_reads[s] ? args.rows : out_rows, input.row_stride};
-    const ViewAxis cols{body_reads[s] ? args.cols : out_cols, input.col_stride};
-    CheckViewBounds(*input.buffer, input.dtype, input.offset, {rows, cols}, what);
-  }
+  CheckKernelLaunch(kernel, args, *this);
   const TensorRef& output = args.output;
-  if (output.dtype != kernel.output_dtype) {
-    throw ArgumentError(Str("run output: dtype ", DTypeName(output.dtype), ", the kernel expects ",
-                            DTypeName(kernel.output_dtype)));
-  }
-  CheckOwnedBy(output.buffer, *this, "run output");
-  CheckViewBounds(*output.buffer, output.dtype, output.offset,
-                  {{out_rows, output.row_stride}, {out_cols, output.col_stride}}, "run output");
+  const auto [out_rows, out_cols] = OutputExtent(kernel, args);
 
   std::vector<double> regs;
 
@@ -345,6 +220,7 @@ void ReferenceBackend::run(const FusedKernel& kernel, const KernelArgs& args) {
   }
 
   // ---- reduction: reduce every output position first, then run the epilogue ----
+  const int axis = kernel.reduce_axis;
   // Output position (oi, oj) reduces `length` values; the t-th is body(i, j) below.
   const int64_t length = axis == 0 ? args.rows : axis == 1 ? args.cols : args.rows * args.cols;
   if (length == 0 && (kernel.reduce_op == OpKind::kArgmax || kernel.reduce_op == OpKind::kArgmin)) {
