@@ -51,6 +51,51 @@ TEST(Validate, GemmOperand) {
   EXPECT_NO_THROW(CheckGemmOperand(a, DType::kFloat32, 2, 0, 5, "A"));              // empty
 }
 
+TEST(Validate, KernelLaunch) {
+  auto be = MakeReferenceBackend();
+  auto buffer = be->allocate(6 * sizeof(float));
+  FusedKernel kernel;
+  kernel.input_dtypes = {DType::kFloat32, DType::kFloat32};
+  kernel.body = {{OpKind::kTensor, -1, -1, 0}, {OpKind::kExp, 0}};
+  KernelArgs args;
+  args.rows = 2;
+  args.cols = 3;
+  args.inputs = {{buffer.get(), 0, 3, 1, DType::kFloat32}, {nullptr, 0, 0, 0, DType::kFloat32}};
+  args.output = {buffer.get(), 0, 3, 1, DType::kFloat32};
+  EXPECT_NO_THROW(CheckKernelLaunch(kernel, args, *be));  // input 1 is never read: no buffer needed
+  EXPECT_TRUE(UseOfInput(kernel, 0).body);
+  EXPECT_FALSE(UseOfInput(kernel, 1).any());
+
+  FusedKernel forward_register = kernel;
+  forward_register.body[1].a = 1;
+  EXPECT_THROW(CheckKernelLaunch(forward_register, args, *be), ArgumentError);
+  FusedKernel reduced_in_body = kernel;
+  reduced_in_body.body.push_back({OpKind::kReduced});
+  EXPECT_THROW(CheckKernelLaunch(reduced_in_body, args, *be), ArgumentError);
+  FusedKernel product = kernel;
+  product.body.push_back({OpKind::kDot, 0, 1});
+  EXPECT_THROW(CheckKernelLaunch(product, args, *be), BackendError);
+  FusedKernel rand = kernel;
+  rand.num_params = 3;
+  rand.body.push_back({OpKind::kRand, -1, -1, 0});
+  KernelArgs fractional = args;
+  fractional.params = {1, 2, 0.5};
+  EXPECT_THROW(CheckKernelLaunch(rand, fractional, *be), ArgumentError);
+  fractional.params = {1, 2, 5};
+  EXPECT_NO_THROW(CheckKernelLaunch(rand, fractional, *be));
+
+  FusedKernel sum = kernel;
+  sum.has_reduction = true;
+  sum.reduce_op = OpKind::kSum;
+  sum.reduce_axis = 1;
+  sum.epilogue = {{OpKind::kReduced}};
+  EXPECT_EQ(OutputExtent(sum, args).rows, 2);
+  EXPECT_EQ(OutputExtent(sum, args).cols, 1);
+  KernelArgs too_small = args;
+  too_small.rows = 3;  // 3 x 3 reads past the 6 floats
+  EXPECT_THROW(CheckKernelLaunch(sum, too_small, *be), ArgumentError);
+}
+
 TEST(Validate, OwnedBy) {
   auto be = MakeReferenceBackend();
   auto other = MakeReferenceBackend();
