@@ -96,25 +96,20 @@ Tensor Tensor::T() const {
   return view;
 }
 
-Tensor Tensor::rows(int64_t begin, int64_t end) const {
-  if (ndim() != 2 || begin < 0 || end > shape_[0] || begin > end) {
-    throw ShapeError("rows(" + std::to_string(begin) + ", " + std::to_string(end) + ") of '" + name_ +
-                     "' with shape " + ShapeString(shape_) + ": expected a 2-D tensor and 0 <= begin <= end <= rows");
-  }
-  Tensor view = *this;
-  view.offset_ += begin * strides_[0];
-  view.shape_[0] = end - begin;
-  return view;
-}
+Tensor Tensor::rows(int64_t begin, int64_t end) const { return Slice(0, begin, end); }
 
-Tensor Tensor::cols(int64_t begin, int64_t end) const {
-  if (ndim() != 2 || begin < 0 || end > shape_[1] || begin > end) {
-    throw ShapeError("cols(" + std::to_string(begin) + ", " + std::to_string(end) + ") of '" + name_ +
-                     "' with shape " + ShapeString(shape_) + ": expected a 2-D tensor and 0 <= begin <= end <= cols");
+Tensor Tensor::cols(int64_t begin, int64_t end) const { return Slice(1, begin, end); }
+
+Tensor Tensor::Slice(int axis, int64_t begin, int64_t end) const {
+  const char* what = axis == 0 ? "rows" : "cols";
+  if (ndim() != 2 || begin < 0 || end > shape_[axis] || begin > end) {
+    throw ShapeError(std::string(what) + "(" + std::to_string(begin) + ", " + std::to_string(end) + ") of '" +
+                     name_ + "' with shape " + ShapeString(shape_) + ": expected a 2-D tensor and 0 <= begin <= end <= " +
+                     what);
   }
   Tensor view = *this;
-  view.offset_ += begin * strides_[1];
-  view.shape_[1] = end - begin;
+  view.offset_ += begin * strides_[axis];
+  view.shape_[axis] = end - begin;
   return view;
 }
 

@@ -68,6 +68,9 @@ class Tensor {
   template <typename Element> Tensor& set(const std::vector<Element>& values);
 
  private:
+  // Elements [begin, end) along `axis` (0: rows, 1: columns) of a 2-D tensor.
+  Tensor Slice(int axis, int64_t begin, int64_t end) const;
+
   std::shared_ptr<Buffer> buffer_;
   Shape shape_;
   std::vector<int64_t> strides_;
