@@ -129,6 +129,21 @@ int64_t Tensor::col_stride2d() const { return ndim() == 2 ? strides_[1] : 1; }
 
 Tensor& Tensor::fill(double value) { return assign(Expr(value)); }
 
+Tensor& Tensor::fill_random(Distribution distribution, double a, double b) {
+  Backend& device = backend();
+  RandomArgs args;
+  args.rows = rows2d();
+  args.cols = cols2d();
+  args.dst = {buffer_.get(), offset_, row_stride2d(), col_stride2d(), dtype_};
+  args.distribution = distribution;
+  args.a = a;
+  args.b = b;
+  args.seed = device.seed();
+  args.counter_offset = device.reserve_random(static_cast<uint64_t>(args.rows * args.cols));
+  device.fill_random(args);
+  return *this;
+}
+
 template <typename Element>
 std::vector<Element> Tensor::get() const {
   if (!defined()) throw ArgumentError("get(): null tensor");

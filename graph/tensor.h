@@ -62,6 +62,9 @@ class Tensor {
   Tensor& assign(const Expr& value);
   // Set every element to `value`.
   Tensor& fill(double value);
+  // Fill from the backend's Philox stream (uniform [a, b), normal (mean a, std b) or
+  // Bernoulli(a)): the same seed and stream position give the same bits on every backend.
+  Tensor& fill_random(Distribution distribution, double a, double b);
 
   // ---- host transfer (row-major order over the logical shape) ----
   template <typename Element> std::vector<Element> get() const;

@@ -1,0 +1,86 @@
+#include "layers/batch_norm.h"
+
+#include "graph/error.h"
+
+namespace neon {
+
+BatchNorm::BatchNorm(double rho, double eps, std::string name) : Layer(std::move(name)), rho(rho), eps(eps) {
+  if (!(rho >= 0.0 && rho <= 1.0)) throw ArgumentError("BatchNorm: rho must be in [0, 1], got " + std::to_string(rho));
+  if (!(eps > 0.0)) throw ArgumentError("BatchNorm: eps must be positive, got " + std::to_string(eps));
+}
+
+Layer& BatchNorm::configure(const Shape& in_obj) {
+  Layer::configure(in_obj);
+  out_shape = in_shape;
+  nfm = in_shape[0];
+  return *this;
+}
+
+void BatchNorm::allocate() {
+  Layer::allocate();
+  xmean_ = empty(be(), {nfm, 1}, dtype(), name + ".xmean");
+  xvar_ = empty(be(), {nfm, 1}, dtype(), name + ".xvar");
+  if (allparams.empty()) init_params(nfm);
+}
+
+void BatchNorm::init_buffers(const Tensor& inputs) {
+  CheckActivation(inputs, in_shape, "input");
+  Tensor view = inputs.reshape({nfm, -1});
+  bool same = x.defined() && x.buffer() == view.buffer() && x.offset() == view.offset() && x.shape() == view.shape();
+  if (same) return;
+  x = view.named(name + ".x");
+  y = outputs.reshape({nfm, -1});
+  fprop_op_tree.reset();  // it reads x
+}
+
+void BatchNorm::init_params(int64_t dim) {
+  beta = zeros(be(), {dim, 1}, dtype(), name + ".beta");
+  gamma = ones(be(), {dim, 1}, dtype(), name + ".gamma");
+  grad_beta = zeros(be(), {dim, 1}, dtype(), name + ".grad_beta");
+  grad_gamma = zeros(be(), {dim, 1}, dtype(), name + ".grad_gamma");
+  gmean = zeros(be(), {dim, 1}, dtype(), name + ".gmean");
+  gvar = ones(be(), {dim, 1}, dtype(), name + ".gvar");
+  allparams = {beta, gamma, gmean, gvar};
+}
+
+Tensor BatchNorm::fprop_inference(const Tensor& inputs) {
+  init_buffers(inputs);
+  y.assign((x - gmean) / sqrt(gvar + eps) * gamma + beta);
+  return outputs;
+}
+
+Tensor BatchNorm::fprop(Tensor inputs, bool inference) {
+  CheckReady("fprop");
+  if (inference) return fprop_inference(inputs);
+  init_buffers(inputs);
+  xmean_.assign(mean(x, 1));
+  xvar_.assign(var(x, 1));
+  y.assign((x - xmean_) / sqrt(xvar_ + eps) * gamma + beta);
+  gmean.assign(gmean * rho + (1.0 - rho) * xmean_);
+  gvar.assign(gvar * rho + (1.0 - rho) * xvar_);
+  return outputs;
+}
+
+// With xhat = (x - mean) / sqrt(var + eps) and n samples per feature:
+// dgamma = sum(e * xhat), dbeta = sum(e), dx = gamma / sqrt(var + eps) * (e - (xhat dgamma + dbeta) / n).
+Tensor BatchNorm::bprop(Tensor error) {
+  CheckActivation(error, out_shape, "error");
+  Tensor e = error.reshape({nfm, -1});
+  Expr inv_std = 1.0 / sqrt(xvar_ + eps);
+  Expr xhat = (x - xmean_) * inv_std;
+  grad_gamma.assign(sum(e * xhat, 1));
+  grad_beta.assign(sum(e, 1));
+  double n = static_cast<double>(x.shape()[1]);
+  e.assign(gamma * inv_std * (e - (xhat * grad_gamma + grad_beta) / n));
+  return error;
+}
+
+std::vector<Param> BatchNorm::params() {
+  return {{name + ".beta", beta, grad_beta}, {name + ".gamma", gamma, grad_gamma}};
+}
+
+std::vector<Param> BatchNorm::states() {
+  return {{name + ".gmean", gmean, Tensor()}, {name + ".gvar", gvar, Tensor()}};
+}
+
+}  // namespace neon

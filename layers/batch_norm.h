@@ -1,0 +1,51 @@
+// BatchNorm (Ioffe & Szegedy, 2015): per feature for (F, N) activations, per
+// channel for conv activations (C, H, W, N), both seen as (nfm, -1).
+// fprop and bprop are op-trees with hand-derived gradients; running mean and
+// variance (population variance, as neon) are kept for inference.
+//
+// The members carry neon's names (x, y, gamma, beta, gmean, gvar, rho, eps, nfm,
+// grad_gamma, grad_beta, allparams, fprop_op_tree, init_buffers, init_params),
+// so the seed's BatchNormAutodiff subclass reads as it does in Python.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "layers/layer.h"
+
+namespace neon {
+
+class BatchNorm : public Layer {
+ public:
+  explicit BatchNorm(double rho = 0.9, double eps = 1e-3, std::string name = "");
+
+  Layer& configure(const Shape& in_obj) override;
+  void allocate() override;
+  Tensor fprop(Tensor inputs, bool inference = false) override;
+  Tensor bprop(Tensor error) override;
+  std::vector<Param> params() override;   // beta, gamma (neon's order)
+  std::vector<Param> states() override;   // gmean, gvar
+  std::string kind() const override { return "BatchNorm"; }
+
+  // x and y: the input and output seen as (nfm, -1); remade when the input buffer changes.
+  void init_buffers(const Tensor& inputs);
+  // beta = 0, gamma = 1, running mean 0 and variance 1, gradients.
+  void init_params(int64_t dim);
+  // y = (x - gmean) / sqrt(gvar + eps) * gamma + beta.
+  Tensor fprop_inference(const Tensor& inputs);
+
+  double rho;
+  double eps;
+  int64_t nfm = 0;
+  Tensor x, y;
+  Tensor gamma, beta, grad_gamma, grad_beta;
+  Tensor gmean, gvar;
+  std::vector<Tensor> allparams;  // empty until init_params
+  std::optional<Expr> fprop_op_tree;
+
+ protected:
+  Tensor xmean_, xvar_;  // batch statistics of the last training fprop
+};
+
+}  // namespace neon
