@@ -18,8 +18,8 @@ Layer& BatchNorm::configure(const Shape& in_obj) {
 
 void BatchNorm::allocate() {
   Layer::allocate();
-  xmean_ = empty(be(), {nfm, 1}, dtype(), name + ".xmean");
-  xvar_ = empty(be(), {nfm, 1}, dtype(), name + ".xvar");
+  xmean_ = zeros(be(), {nfm, 1}, dtype(), name + ".xmean");
+  xvar_ = ones(be(), {nfm, 1}, dtype(), name + ".xvar");
   if (allparams.empty()) init_params(nfm);
 }
 
