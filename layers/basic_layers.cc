@@ -157,8 +157,9 @@ Layer& Reshape::configure(const Shape& in_obj) {
     }
   }
   out_shape = reshape_;
-  if (infer >= 0 && known > 0 && size % known == 0) out_shape[infer] = size / known;
-  if (reshape_.empty() || FeatureSize(out_shape) != size) {
+  bool fits = !reshape_.empty() && known > 0 && (infer >= 0 ? size % known == 0 : known == size);
+  if (fits && infer >= 0) out_shape[infer] = size / known;
+  if (!fits) {
     throw ShapeError(kind() + " '" + name + "': input features " + ShapeString(in_shape) + " (" +
                      std::to_string(size) + ") do not fit " + ShapeString(reshape_));
   }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "layers/basic_layers.h"
+#include "layers/batch_norm.h"
 #include "layers/costs.h"
 #include "layers/data_iterator.h"
 #include "layers/layer.h"
