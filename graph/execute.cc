@@ -1,12 +1,16 @@
 #include "graph/execute.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "graph/error.h"
 
 namespace neon {
 
 namespace {
+
+std::atomic<uint64_t> g_kernel_launches{0};
+std::atomic<uint64_t> g_gemm_launches{0};
 
 // A view resolved to memory and sizes.
 struct ResolvedView {
@@ -33,8 +37,10 @@ class Executor {
     for (const auto& stage : plan_.stages) {
       if (const auto* gemm = std::get_if<GemmStage>(&stage)) {
         RunGemm(*gemm);
+        g_gemm_launches.fetch_add(1, std::memory_order_relaxed);
       } else {
         RunKernel(std::get<KernelStage>(stage));
+        g_kernel_launches.fetch_add(1, std::memory_order_relaxed);
       }
     }
   }
@@ -144,6 +150,10 @@ class Executor {
 
 void Execute(const Plan& plan, const Binding& binding, const Tensor& output) {
   Executor(plan, binding, output).Run();
+}
+
+LaunchStats GetLaunchStats() {
+  return {g_kernel_launches.load(std::memory_order_relaxed), g_gemm_launches.load(std::memory_order_relaxed)};
 }
 
 }  // namespace neon

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""One MLP training step, ours against PyTorch, measured side by side.
+
+The step (the same as layers/mlp_benchmark.cc): an MLP 784-512-512-10 with ReLU,
+softmax + cross-entropy (mean over the batch), SGD with momentum 0.9, batch 128,
+float32, on the CPU. Rounds alternate: our benchmark binary (median of its
+repetitions), then PyTorch eager (median of the same number of repetitions),
+at the same thread count. Prints the median over rounds of torch time / our time.
+
+PyTorch comes from PyPI in a venv outside the repo (`pip install torch`); it is
+never a build or test dependency.
+
+Usage:
+  tools/bazel build //layers:mlp_benchmark
+  /path/to/venv/bin/python tools/bench/mlp_torch.py [--threads 2] [--rounds 5]
+      [--reps 11] [--steps 10] [--ours bazel-bin/layers/mlp_benchmark]
+"""
+import argparse
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+
+SIZES = [784, 512, 512, 10]
+BATCH = 128
+
+
+def ours_seconds(binary, threads, reps, steps):
+    out = subprocess.run([binary, "--backend=cpu", "--threads", str(threads), "--reps", str(reps),
+                          "--steps", str(steps)], check=True, capture_output=True, text=True).stdout
+    match = re.search(r"MLP_STEP_SECONDS ([0-9.eE+-]+)", out)
+    launches = re.search(r"launches per step: (.*)", out)
+    return float(match.group(1)), launches.group(1) if launches else "?"
+
+
+def torch_step_factory(torch):
+    torch.manual_seed(1)
+    layers = []
+    for i in range(3):
+        layers.append(torch.nn.Linear(SIZES[i], SIZES[i + 1]))
+        if i < 2:
+            layers.append(torch.nn.ReLU())
+    model = torch.nn.Sequential(*layers)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    x = torch.rand(BATCH, SIZES[0])
+    t = torch.arange(BATCH) % SIZES[3]
+
+    def step():
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_fn(model(x), t)
+        loss.backward()
+        optimizer.step()
+    return step
+
+
+def median_seconds(fn, reps, steps):
+    fn()
+    times = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        for _ in range(steps):
+            fn()
+        times.append((time.perf_counter() - start) / steps)
+    return statistics.median(times)
+
+
+def torch_ops_per_step(torch, step):
+    """Top-level ATen operators one step dispatches (forward, backward, optimizer)."""
+    step()
+    with torch.autograd.profiler.profile() as prof:
+        step()
+    return sum(1 for e in prof.function_events if e.cpu_parent is None and e.name.startswith("aten::"))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--reps", type=int, default=11)
+    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--ours", default="bazel-bin/layers/mlp_benchmark")
+    args = parser.parse_args()
+    try:
+        import torch
+    except ImportError:
+        sys.exit("mlp_torch: PyTorch is not installed here (pip install torch in a venv outside the repo)")
+    torch.set_num_threads(args.threads)
+    step = torch_step_factory(torch)
+    print(f"torch {torch.__version__}, {args.threads} threads, {args.rounds} rounds of "
+          f"{args.reps} x {args.steps} steps")
+    ratios = []
+    for round_index in range(args.rounds):
+        ours, launches = ours_seconds(args.ours, args.threads, args.reps, args.steps)
+        theirs = median_seconds(step, args.reps, args.steps)
+        ratios.append(theirs / ours)
+        print(f"  round {round_index + 1}: ours {ours * 1e3:.3f} ms, torch {theirs * 1e3:.3f} ms, "
+              f"torch/ours {theirs / ours:.2f}")
+    print(f"our launches per step: {launches}")
+    print(f"torch top-level ATen ops per step: {torch_ops_per_step(torch, step)}")
+    print(f"mlp step ours/torch speed: {statistics.median(ratios):.2f}")
+
+
+if __name__ == "__main__":
+    main()
