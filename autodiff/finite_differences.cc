@@ -16,30 +16,33 @@ std::string Number(double value) {
 
 }  // namespace
 
+std::vector<double> FiniteDifferences(Tensor tensor, const std::function<double()>& loss, double step,
+                                      size_t stride) {
+  std::vector<double> values = tensor.get<double>();
+  std::vector<double> grad;
+  for (size_t i = 0; i < values.size(); i += std::max<size_t>(stride, 1)) {
+    double original = values[i];
+    double h = step * std::max(1.0, std::fabs(original));
+    values[i] = original + h;
+    tensor.set(values);
+    double up = loss();
+    values[i] = original - h;
+    tensor.set(values);
+    double down = loss();
+    values[i] = original;
+    grad.push_back((up - down) / (2 * h));
+  }
+  tensor.set(values);
+  return grad;
+}
+
 std::vector<std::vector<double>> FiniteDifferenceGradients(const Expr& tree, const std::vector<Tensor>& wrt,
                                                            const std::optional<Tensor>& next_error, double step) {
   Tensor loss(wrt.at(0).backend(), {1, 1}, DType::kFloat64, "loss");
   Expr objective = next_error ? sum(tree * *next_error) : sum(tree);
   auto evaluate = [&] { return loss.assign(objective).get<double>()[0]; };
   std::vector<std::vector<double>> grads;
-  for (Tensor tensor : wrt) {
-    std::vector<double> values = tensor.get<double>();
-    std::vector<double> grad(values.size());
-    for (size_t i = 0; i < values.size(); ++i) {
-      double original = values[i];
-      double h = step * std::max(1.0, std::fabs(original));
-      values[i] = original + h;
-      tensor.set(values);
-      double up = evaluate();
-      values[i] = original - h;
-      tensor.set(values);
-      double down = evaluate();
-      values[i] = original;
-      grad[i] = (up - down) / (2 * h);
-    }
-    tensor.set(values);
-    grads.push_back(std::move(grad));
-  }
+  for (const Tensor& tensor : wrt) grads.push_back(FiniteDifferences(tensor, evaluate, step));
   return grads;
 }
 

@@ -2,6 +2,7 @@
 // compare gradients with (float64 tensors on the reference backend).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,11 @@ namespace neon {
 std::vector<std::vector<double>> FiniteDifferenceGradients(const Expr& tree, const std::vector<Tensor>& wrt,
                                                            const std::optional<Tensor>& next_error,
                                                            double step = 1e-5);
+
+// d loss / d tensor by central differences at elements 0, stride, 2 stride, ... of a contiguous
+// tensor, with h as above. The tensor is restored afterwards.
+std::vector<double> FiniteDifferences(Tensor tensor, const std::function<double()>& loss, double step = 1e-5,
+                                      size_t stride = 1);
 
 // Compares autodiff gradients with finite differences element by element: |ad - fd| must be
 // at most tolerance * (1 + |fd|). Returns "" when they agree, else the first few mismatches.

@@ -17,6 +17,7 @@
 
 #include "autodiff/autodiff.h"
 #include "backends/registry.h"
+#include "examples/backend_flag.h"
 #include "graph/error.h"
 #include "graph/expr.h"
 
@@ -37,10 +38,7 @@ bool AllQuarter(const char* what, const std::vector<float>& values) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string spec = "reference";
-  for (int i = 1; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--backend=", 10) == 0) spec = argv[i] + 10;
-  }
+  std::string spec = BackendFlag(argc, argv);
   try {
     std::unique_ptr<neon::Backend> be = neon::CreateBackend(spec);
     neon::Tensor my_tensor = neon::zeros(*be, {10, 10}, neon::DType::kFloat32, "myTensor");

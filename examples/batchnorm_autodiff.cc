@@ -9,6 +9,7 @@
 #include <string>
 
 #include "backends/registry.h"
+#include "examples/backend_flag.h"
 #include "examples/batchnorm_autodiff.h"
 #include "graph/error.h"
 #include "layers/model.h"
@@ -25,10 +26,7 @@ double WorstDifference(const std::vector<float>& a, const std::vector<float>& b)
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string spec = neon::DefaultBackendSpec();
-  for (int i = 1; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--backend=", 10) == 0) spec = argv[i] + 10;
-  }
+  std::string spec = BackendFlag(argc, argv);
   try {
     std::unique_ptr<neon::Backend> be = neon::CreateBackend(spec);
     be->set_seed(7);

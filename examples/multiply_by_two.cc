@@ -8,6 +8,7 @@
 #include <string>
 
 #include "backends/registry.h"
+#include "examples/backend_flag.h"
 #include "examples/multiply_by_two.h"
 #include "graph/error.h"
 #include "layers/model.h"
@@ -28,10 +29,7 @@ bool Check(const char* what, const std::vector<float>& got, const std::vector<fl
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string spec = neon::DefaultBackendSpec();
-  for (int i = 1; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--backend=", 10) == 0) spec = argv[i] + 10;
-  }
+  std::string spec = BackendFlag(argc, argv);
   try {
     std::unique_ptr<neon::Backend> be = neon::CreateBackend(spec);
     auto layer = std::make_shared<MultiplyByTwo>("times_two");

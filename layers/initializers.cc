@@ -3,18 +3,9 @@
 #include <cmath>
 
 #include "graph/error.h"
+#include "layers/format.h"
 
 namespace neon {
-
-namespace {
-
-std::string Number(double value) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%.17g", value);
-  return text;
-}
-
-}  // namespace
 
 Fans FansOf(const Shape& weight_shape) {
   Fans fans;
@@ -29,13 +20,13 @@ Fans FansOf(const Shape& weight_shape) {
 }
 
 void Constant::fill(Tensor& W) const { W.fill(val_); }
-std::string Constant::describe() const { return "Constant(" + Number(val_) + ")"; }
+std::string Constant::describe() const { return "Constant(" + FormatNumber(val_) + ")"; }
 
 void Uniform::fill(Tensor& W) const { W.fill_random(Distribution::kUniform, low_, high_); }
-std::string Uniform::describe() const { return "Uniform(" + Number(low_) + ", " + Number(high_) + ")"; }
+std::string Uniform::describe() const { return "Uniform(" + FormatNumber(low_) + ", " + FormatNumber(high_) + ")"; }
 
 void Gaussian::fill(Tensor& W) const { W.fill_random(Distribution::kNormal, loc_, scale_); }
-std::string Gaussian::describe() const { return "Gaussian(" + Number(loc_) + ", " + Number(scale_) + ")"; }
+std::string Gaussian::describe() const { return "Gaussian(" + FormatNumber(loc_) + ", " + FormatNumber(scale_) + ")"; }
 
 void GlorotUniform::fill(Tensor& W) const {
   Fans fans = FansOf(W.shape());

@@ -31,28 +31,15 @@ Shape WithBatch(Shape shape, int64_t batch) {
   return shape;
 }
 
-// d loss / d tensor by central differences at up to kMaxProbes elements; `analytic` is
-// compared at the same elements.
+// d loss / d tensor by central differences at up to kMaxProbes elements, against `analytic`
+// at the same elements.
 void CheckByDifferences(const std::string& what, Tensor tensor, const std::vector<double>& analytic,
                         const std::function<double()>& loss) {
-  std::vector<double> values = tensor.get<double>();
-  ASSERT_EQ(values.size(), analytic.size()) << what;
-  size_t stride = std::max<size_t>(1, values.size() / kMaxProbes);
-  std::vector<double> numeric, expected;
-  for (size_t i = 0; i < values.size(); i += stride) {
-    double original = values[i];
-    double h = kStep * std::max(1.0, std::fabs(original));
-    values[i] = original + h;
-    tensor.set(values);
-    double up = loss();
-    values[i] = original - h;
-    tensor.set(values);
-    double down = loss();
-    values[i] = original;
-    tensor.set(values);
-    numeric.push_back((up - down) / (2 * h));
-    expected.push_back(analytic[i]);
-  }
+  ASSERT_EQ(static_cast<size_t>(tensor.size()), analytic.size()) << what;
+  size_t stride = std::max<size_t>(1, analytic.size() / kMaxProbes);
+  std::vector<double> numeric = FiniteDifferences(tensor, loss, kStep, stride);
+  std::vector<double> expected;
+  for (size_t i = 0; i < analytic.size(); i += stride) expected.push_back(analytic[i]);
   EXPECT_EQ(CompareGradients({expected}, {numeric}, kTolerance), "") << what;
 }
 

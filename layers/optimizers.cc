@@ -5,18 +5,9 @@
 #include <cstdio>
 
 #include "graph/error.h"
+#include "layers/format.h"
 
 namespace neon {
-
-namespace {
-
-std::string Number(double value) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%.6g", value);
-  return text;
-}
-
-}  // namespace
 
 // ---- schedules ----
 
@@ -136,8 +127,8 @@ void GradientDescentMomentum::Update(const Param& param, const Expr& grad, std::
 }
 
 std::string GradientDescentMomentum::describe() const {
-  return "GradientDescentMomentum(learning_rate=" + Number(learning_rate_) +
-         ", momentum_coef=" + Number(options_.momentum_coef) + ", wdecay=" + Number(options_.wdecay) +
+  return "GradientDescentMomentum(learning_rate=" + FormatNumber(learning_rate_) +
+         ", momentum_coef=" + FormatNumber(options_.momentum_coef) + ", wdecay=" + FormatNumber(options_.wdecay) +
          (options_.nesterov ? ", nesterov" : "") + ")";
 }
 
@@ -154,8 +145,8 @@ void Adam::Update(const Param& param, const Expr& grad, std::vector<Tensor>& sta
 }
 
 std::string Adam::describe() const {
-  return "Adam(learning_rate=" + Number(learning_rate_) + ", beta_1=" + Number(beta_1_) +
-         ", beta_2=" + Number(beta_2_) + ", epsilon=" + Number(epsilon_) + ")";
+  return "Adam(learning_rate=" + FormatNumber(learning_rate_) + ", beta_1=" + FormatNumber(beta_1_) +
+         ", beta_2=" + FormatNumber(beta_2_) + ", epsilon=" + FormatNumber(epsilon_) + ")";
 }
 
 RMSProp::RMSProp(double learning_rate, double decay_rate, double epsilon, ClipOptions clip)
@@ -168,7 +159,7 @@ void RMSProp::Update(const Param& param, const Expr& grad, std::vector<Tensor>& 
 }
 
 std::string RMSProp::describe() const {
-  return "RMSProp(learning_rate=" + Number(learning_rate_) + ", decay_rate=" + Number(decay_rate_) + ")";
+  return "RMSProp(learning_rate=" + FormatNumber(learning_rate_) + ", decay_rate=" + FormatNumber(decay_rate_) + ")";
 }
 
 Adagrad::Adagrad(double learning_rate, double epsilon, ClipOptions clip)
@@ -180,7 +171,7 @@ void Adagrad::Update(const Param& param, const Expr& grad, std::vector<Tensor>& 
   W.assign(W - learning_rate_ * grad / (sqrt(state[0]) + epsilon_));
 }
 
-std::string Adagrad::describe() const { return "Adagrad(learning_rate=" + Number(learning_rate_) + ")"; }
+std::string Adagrad::describe() const { return "Adagrad(learning_rate=" + FormatNumber(learning_rate_) + ")"; }
 
 Adadelta::Adadelta(double decay, double epsilon, ClipOptions clip) : Optimizer(clip), decay_(decay), epsilon_(epsilon) {}
 
@@ -195,6 +186,6 @@ void Adadelta::Update(const Param& param, const Expr& grad, std::vector<Tensor>&
   W.assign(W + u);
 }
 
-std::string Adadelta::describe() const { return "Adadelta(decay=" + Number(decay_) + ")"; }
+std::string Adadelta::describe() const { return "Adadelta(decay=" + FormatNumber(decay_) + ")"; }
 
 }  // namespace neon

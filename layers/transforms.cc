@@ -7,18 +7,9 @@
 #include <utility>
 
 #include "graph/error.h"
+#include "layers/format.h"
 
 namespace neon {
-
-namespace {
-
-std::string Number(double value) {
-  char text[32];
-  std::snprintf(text, sizeof(text), "%.17g", value);
-  return text;
-}
-
-}  // namespace
 
 Expr Rectlin::operator()(const Expr& x) const {
   if (slope_ == 0.0) return maximum(x, 0.0);
@@ -31,7 +22,7 @@ Expr Rectlin::bprop(const Expr& y, const Expr& error) const {
   return error * ((y > 0.0) + slope_ * (y <= 0.0));
 }
 
-std::string Rectlin::describe() const { return slope_ == 0.0 ? "Rectlin" : "Rectlin(slope=" + Number(slope_) + ")"; }
+std::string Rectlin::describe() const { return slope_ == 0.0 ? "Rectlin" : "Rectlin(slope=" + FormatNumber(slope_) + ")"; }
 
 Expr Logistic::operator()(const Expr& x) const { return sig(x); }
 Expr Logistic::bprop(const Expr& y, const Expr& error) const { return error * y * (1.0 - y); }
@@ -50,12 +41,12 @@ Expr Softmax::bprop(const Expr& y, const Expr& error) const { return y * (error 
 // For x <= 0, alpha * exp(x) = y + alpha.
 Expr Explin::operator()(const Expr& x) const { return maximum(x, 0.0) + alpha_ * (exp(minimum(x, 0.0)) - 1.0); }
 Expr Explin::bprop(const Expr& y, const Expr& error) const { return error * ((y > 0.0) + (y + alpha_) * (y <= 0.0)); }
-std::string Explin::describe() const { return "Explin(alpha=" + Number(alpha_) + ")"; }
+std::string Explin::describe() const { return "Explin(alpha=" + FormatNumber(alpha_) + ")"; }
 
 Normalizer::Normalizer(double divisor) : divisor_(divisor) {
   if (divisor == 0.0) throw ArgumentError("Normalizer: divisor must not be 0");
 }
-std::string Normalizer::describe() const { return "Normalizer(divisor=" + Number(divisor_) + ")"; }
+std::string Normalizer::describe() const { return "Normalizer(divisor=" + FormatNumber(divisor_) + ")"; }
 
 namespace {
 
