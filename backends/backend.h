@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "graph/conv_args.h"
 #include "graph/kernel.h"
 
 namespace neon {
@@ -74,8 +75,18 @@ class Backend {
 
   // ---- optional (each has a default) ----
 
-  // Whether the backend accelerates a named feature natively (optional).
+  // Whether the backend accelerates a named feature natively (optional): "conv_fprop",
+  // "conv_bprop_data", "conv_bprop_filter", "pool_fprop", "pool_bprop".
   virtual bool supports(std::string_view feature) const { return false; }
+
+  // Convolution and pooling (conv_args.h). The defaults run the reference loops on host
+  // copies of the operands (backends/host_ops.h) and warn once that the op is not native,
+  // so a port that implements only the core still trains a convnet.
+  virtual void conv_fprop(const ConvArgs& args);         // (optional) dst = conv(src, filter)
+  virtual void conv_bprop_data(const ConvArgs& args);    // (optional) src = grad wrt src
+  virtual void conv_bprop_filter(const ConvArgs& args);  // (optional) filter = grad wrt filter
+  virtual void pool_fprop(const PoolArgs& args);         // (optional) dst (and argmax) = pool(src)
+  virtual void pool_bprop(const PoolArgs& args);         // (optional) src = grad wrt src
 
   // ---- scratch memory (not virtual) ----
 

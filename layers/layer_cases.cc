@@ -5,6 +5,7 @@
 
 #include "layers/basic_layers.h"
 #include "layers/batch_norm.h"
+#include "layers/conv_layers.h"
 #include "layers/initializers.h"
 #include "layers/transforms.h"
 
@@ -37,6 +38,67 @@ void AddFeatureSweep(std::vector<LayerCase>& cases, const std::string& name, std
       cases.push_back({name + "_f" + std::to_string(features) + "_n" + std::to_string(batch), {features}, batch,
                        inference, make, avoid_zero});
     }
+  }
+}
+
+// Convolution: filters 1x1 to 7x7, stride 1 and 2, padding 0 to 2, dilation 2, channels 1, 3
+// and 17, batch 1 and 5. Pooling: max and avg, 2x2 and overlapping 3x3 windows, padding.
+void AddConvCases(std::vector<LayerCase>& cases) {
+  struct ConvShape {
+    int64_t c, h, w, r, s, k;
+    ConvOptions options;
+  };
+  const ConvShape shapes[] = {
+      {3, 6, 6, 1, 1, 4, ConvOptions::Square(1, 0)},     {1, 7, 7, 3, 3, 2, ConvOptions::Square(1, 1)},
+      {3, 8, 7, 3, 3, 5, ConvOptions::Square(2, 1)},     {17, 5, 5, 3, 3, 3, ConvOptions::Square(1, 0)},
+      {2, 9, 9, 5, 5, 3, ConvOptions::Square(1, 2)},     {3, 9, 8, 5, 5, 2, ConvOptions::Square(2, 2)},
+      {2, 9, 9, 7, 7, 2, ConvOptions::Square(1, 0)},     {1, 10, 10, 3, 3, 2, ConvOptions::Square(1, 2, 2)},
+      {3, 7, 9, 3, 2, 4, ConvOptions{2, 1, 1, 0, 1, 2}},
+  };
+  for (const ConvShape& shape : shapes) {
+    for (int64_t batch : {1, 5}) {
+      const ConvOptions& o = shape.options;
+      std::string name = "Conv_c" + std::to_string(shape.c) + "_" + std::to_string(shape.r) + "x" +
+                         std::to_string(shape.s) + "_k" + std::to_string(shape.k) + "_st" + std::to_string(o.stride_h) +
+                         std::to_string(o.stride_w) + "_pad" + std::to_string(o.pad_h) + std::to_string(o.pad_w) +
+                         "_dil" + std::to_string(o.dilation_h) + std::to_string(o.dilation_w) + "_n" +
+                         std::to_string(batch);
+      cases.push_back({name, {shape.c, shape.h, shape.w}, batch, false, [shape] {
+                         return Layers{std::make_shared<Conv>(shape.r, shape.s, shape.k, Weights(), shape.options)};
+                       }});
+    }
+  }
+  struct PoolShape {
+    int64_t c, h, w, r, s;
+    ConvOptions options;
+  };
+  const PoolShape pools[] = {
+      {3, 6, 6, 2, 2, ConvOptions::Square(2, 0)},
+      {2, 7, 7, 3, 3, ConvOptions::Square(2, 1)},
+      {1, 5, 6, 3, 3, ConvOptions::Square(1, 1)},
+  };
+  for (const PoolShape& shape : pools) {
+    for (const char* op : {"max", "avg"}) {
+      for (int64_t batch : {1, 5}) {
+        std::string name = std::string("Pool_") + op + "_c" + std::to_string(shape.c) + "_" + std::to_string(shape.r) +
+                           "x" + std::to_string(shape.s) + "_st" + std::to_string(shape.options.stride_h) + "_pad" +
+                           std::to_string(shape.options.pad_h) + "_n" + std::to_string(batch);
+        std::string op_name = op;
+        cases.push_back({name, {shape.c, shape.h, shape.w}, batch, false, [shape, op_name] {
+                           return Layers{std::make_shared<Pooling>(shape.r, shape.s, op_name, shape.options)};
+                         }});
+      }
+    }
+  }
+  // A small convnet block: conv, per-channel batch norm, rectlin, pooling, flatten, linear.
+  for (int64_t batch : {1, 5}) {
+    cases.push_back({"ConvBlock_n" + std::to_string(batch), {2, 8, 8}, batch, false, [] {
+                       return Layers{std::make_shared<Conv>(3, 3, 4, Weights(), ConvOptions::Square(1, 1)),
+                                     std::make_shared<BatchNorm>(),
+                                     std::make_shared<Activation>(std::make_shared<Rectlin>()),
+                                     std::make_shared<Pooling>(2, 2, "max"), std::make_shared<Flatten>(),
+                                     std::make_shared<Linear>(3, Weights())};
+                     }, 0.0});
   }
 }
 
@@ -78,6 +140,7 @@ std::vector<LayerCase> MakeLayerCases() {
                        return Layers{std::make_shared<Reshape>(Shape{3, -1}), std::make_shared<BatchNorm>()};
                      }});
   }
+  AddConvCases(cases);
   return cases;
 }
 

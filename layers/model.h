@@ -13,6 +13,7 @@
 
 #include "layers/basic_layers.h"
 #include "layers/batch_norm.h"
+#include "layers/conv_layers.h"
 #include "layers/costs.h"
 #include "layers/data_iterator.h"
 #include "layers/layer.h"

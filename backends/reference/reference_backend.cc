@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "backends/host_buffer.h"
+#include "backends/host_ops.h"
 #include "backends/validate.h"
 #include "graph/error.h"
 #include "graph/philox.h"
@@ -342,5 +343,20 @@ void ReferenceBackend::fill_random(const RandomArgs& args) {
 }
 
 std::unique_ptr<Backend> MakeReferenceBackend() { return std::make_unique<ReferenceBackend>(); }
+
+bool ReferenceBackend::supports(std::string_view feature) const {
+  return feature == "conv_fprop" || feature == "conv_bprop_data" || feature == "conv_bprop_filter" ||
+         feature == "pool_fprop" || feature == "pool_bprop";
+}
+
+void ReferenceBackend::conv_fprop(const ConvArgs& args) { host_ops::ConvOnHost(*this, args, ConvPass::kFprop, false); }
+void ReferenceBackend::conv_bprop_data(const ConvArgs& args) {
+  host_ops::ConvOnHost(*this, args, ConvPass::kBpropData, false);
+}
+void ReferenceBackend::conv_bprop_filter(const ConvArgs& args) {
+  host_ops::ConvOnHost(*this, args, ConvPass::kBpropFilter, false);
+}
+void ReferenceBackend::pool_fprop(const PoolArgs& args) { host_ops::PoolOnHost(*this, args, false, false); }
+void ReferenceBackend::pool_bprop(const PoolArgs& args) { host_ops::PoolOnHost(*this, args, true, false); }
 
 }  // namespace neon

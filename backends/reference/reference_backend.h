@@ -25,6 +25,14 @@ class ReferenceBackend final : public Backend {
   void fill_random(const RandomArgs& args) override;
   void synchronize() override {}  // every call completes before it returns
 
+  // Convolution and pooling: the host_ops loops are this backend's own implementation.
+  bool supports(std::string_view feature) const override;
+  void conv_fprop(const ConvArgs& args) override;
+  void conv_bprop_data(const ConvArgs& args) override;
+  void conv_bprop_filter(const ConvArgs& args) override;
+  void pool_fprop(const PoolArgs& args) override;
+  void pool_bprop(const PoolArgs& args) override;
+
  private:
   DeviceInfo info_;
 };

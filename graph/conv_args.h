@@ -1,0 +1,74 @@
+// Descriptors of the optional convolution and pooling ops (backends/backend.h):
+// plain data like GemmArgs. Activations are in neon's layout, (C, H, W, N) with
+// the batch innermost; filters are (K, C, R, S). Every tensor is contiguous.
+#pragma once
+
+#include <cstdint>
+
+#include "graph/dtype.h"
+
+namespace neon {
+
+class Buffer;
+
+// A contiguous tensor in a device buffer (offset in elements).
+struct BufferRef {
+  Buffer* buffer = nullptr;
+  int64_t offset = 0;
+};
+
+// Output size along one axis: (in + 2 pad - dilation (filter - 1) - 1) / stride + 1.
+constexpr int64_t ConvOutputSize(int64_t in, int64_t filter, int64_t pad, int64_t stride, int64_t dilation) {
+  return (in + 2 * pad - dilation * (filter - 1) - 1) / stride + 1;
+}
+
+struct ConvGeometry {
+  int64_t n = 1, c = 1, h = 1, w = 1;  // input (C, H, W, N)
+  int64_t k = 1, r = 1, s = 1;         // filters (K, C, R, S)
+  int64_t p = 1, q = 1;                // output (K, P, Q, N)
+  int64_t stride_h = 1, stride_w = 1;
+  int64_t pad_h = 0, pad_w = 0;
+  int64_t dilation_h = 1, dilation_w = 1;
+};
+
+// Which of the three convolution passes.
+enum class ConvPass : uint8_t { kFprop, kBpropData, kBpropFilter };
+
+// conv_fprop:        dst = conv(src, filter)
+// conv_bprop_data:   src = d loss / d src, from dst = d loss / d dst and filter
+// conv_bprop_filter: filter = d loss / d filter, from src and dst = d loss / d dst
+// The written tensor is overwritten (not accumulated).
+struct ConvArgs {
+  DType dtype = DType::kFloat32;  // float32 or float64, every tensor
+  ConvGeometry geometry;
+  BufferRef src;     // (C, H, W, N)
+  BufferRef filter;  // (K, C, R, S)
+  BufferRef dst;     // (K, P, Q, N)
+};
+
+enum class PoolOp : uint8_t {
+  kMax,  // the largest element of the window (padding never wins)
+  kAvg,  // the mean of the window's elements inside the input (padding not counted)
+};
+
+struct PoolGeometry {
+  int64_t n = 1, c = 1, h = 1, w = 1;  // input (C, H, W, N)
+  int64_t r = 1, s = 1;                // window
+  int64_t p = 1, q = 1;                // output (C, P, Q, N)
+  int64_t stride_h = 1, stride_w = 1;
+  int64_t pad_h = 0, pad_w = 0;
+};
+
+// pool_fprop: dst = pool(src); for kMax also argmax = the index h * W + w (in its channel)
+//             of the chosen element, int32, (C, P, Q, N), -1 for a window of padding only.
+// pool_bprop: src = d loss / d src from dst = d loss / d dst (and argmax for kMax).
+struct PoolArgs {
+  DType dtype = DType::kFloat32;
+  PoolOp op = PoolOp::kMax;
+  PoolGeometry geometry;
+  BufferRef src;     // (C, H, W, N)
+  BufferRef dst;     // (C, P, Q, N)
+  BufferRef argmax;  // (C, P, Q, N) int32, kMax only
+};
+
+}  // namespace neon
