@@ -15,6 +15,7 @@
 #include "backends/cpu/random.h"
 #include "backends/cpu/simd_kernels.h"
 #include "backends/host_buffer.h"
+#include "backends/host_ops.h"
 #include "backends/validate.h"
 #include "graph/error.h"
 
@@ -50,7 +51,8 @@ std::string CpuModel() {
 
 }  // namespace
 
-CpuBackend::CpuBackend(int num_threads) : num_threads_(ResolveThreads(num_threads)) {
+CpuBackend::CpuBackend(int num_threads)
+    : num_threads_(ResolveThreads(num_threads)), conv_(std::make_unique<cpu::ConvPrimitives>()) {
   info_.name = "cpu";
   info_.kind = "cpu";
   info_.description = CpuModel() + " (SIMD " + cpu::SimdTargetName() + ", " + std::to_string(num_threads_) +
@@ -102,6 +104,29 @@ void CpuBackend::fill_random(const RandomArgs& args) {
   CheckOwned(args.dst.buffer, "fill_random");
   cpu::FillRandom(args, num_threads_);
 }
+
+CpuBackend::~CpuBackend() { release_scratch(); }
+
+bool CpuBackend::supports(std::string_view feature) const {
+  return feature == "conv_fprop" || feature == "conv_bprop_data" || feature == "conv_bprop_filter";
+}
+
+void CpuBackend::Conv(const ConvArgs& args, ConvPass pass) {
+  static const char* const kNames[] = {"conv_fprop", "conv_bprop_data", "conv_bprop_filter"};
+  host_ops::CheckConv(args, kNames[static_cast<int>(pass)]);
+  CheckOwned(args.src.buffer, kNames[static_cast<int>(pass)]);
+  CheckOwned(args.filter.buffer, kNames[static_cast<int>(pass)]);
+  CheckOwned(args.dst.buffer, kNames[static_cast<int>(pass)]);
+  if (args.dtype == DType::kFloat64) {
+    host_ops::ConvOnHost(*this, args, pass, false);  // oneDNN has no float64 convolution
+    return;
+  }
+  conv_->Run(args, pass, num_threads_);
+}
+
+void CpuBackend::conv_fprop(const ConvArgs& args) { Conv(args, ConvPass::kFprop); }
+void CpuBackend::conv_bprop_data(const ConvArgs& args) { Conv(args, ConvPass::kBpropData); }
+void CpuBackend::conv_bprop_filter(const ConvArgs& args) { Conv(args, ConvPass::kBpropFilter); }
 
 std::unique_ptr<Backend> MakeCpuBackend(int num_threads) { return std::make_unique<CpuBackend>(num_threads); }
 

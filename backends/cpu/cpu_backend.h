@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "backends/backend.h"
+#include "backends/cpu/conv.h"
 
 namespace neon {
 
@@ -13,7 +14,7 @@ class CpuBackend final : public Backend {
  public:
   // num_threads <= 0: NEON_NUM_THREADS when set, else every core.
   explicit CpuBackend(int num_threads = 0);
-  ~CpuBackend() override { release_scratch(); }
+  ~CpuBackend() override;
 
   const DeviceInfo& info() const override { return info_; }
   std::shared_ptr<Buffer> allocate(size_t bytes) override;
@@ -25,6 +26,11 @@ class CpuBackend final : public Backend {
   void fill_random(const RandomArgs& args) override;
   // Work runs synchronously on the calling thread's OpenMP pool: nothing is queued.
   void synchronize() override {}
+  // float32 convolution through oneDNN; float64 and pooling run the reference loops in place.
+  bool supports(std::string_view feature) const override;
+  void conv_fprop(const ConvArgs& args) override;
+  void conv_bprop_data(const ConvArgs& args) override;
+  void conv_bprop_filter(const ConvArgs& args) override;
 
   // Threads each launch may use.
   int num_threads() const { return num_threads_; }
@@ -32,8 +38,11 @@ class CpuBackend final : public Backend {
  private:
   void CheckOwned(const Buffer* buffer, const char* what) const;
 
+  void Conv(const ConvArgs& args, ConvPass pass);
+
   int num_threads_;
   DeviceInfo info_;
+  std::unique_ptr<cpu::ConvPrimitives> conv_;
 };
 
 // The cpu backend with num_threads threads (0: NEON_NUM_THREADS, else all cores).

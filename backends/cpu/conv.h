@@ -1,0 +1,26 @@
+// Convolution on the cpu backend through oneDNN primitives: described with
+// format `any` (oneDNN picks its fastest, blocked layout), created once per
+// geometry and cached (describe -> create -> execute), with reorders between
+// neon's (C, H, W, N) activations and the primitive's layout around each call.
+// float64 has no oneDNN convolution; it runs the reference loops in place.
+#pragma once
+
+#include <memory>
+
+#include "graph/conv_args.h"
+
+namespace neon::cpu {
+
+class ConvPrimitives {
+ public:
+  ConvPrimitives();
+  ~ConvPrimitives();
+  // Runs one pass (arguments already checked) with the backend's threads.
+  void Run(const ConvArgs& args, ConvPass pass, int num_threads);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace neon::cpu
