@@ -13,7 +13,6 @@ class CpuBackend final : public Backend {
  public:
   // num_threads <= 0: NEON_NUM_THREADS when set, else every core.
   explicit CpuBackend(int num_threads = 0);
-  ~CpuBackend() override { release_scratch(); }
 
   const DeviceInfo& info() const override { return info_; }
   std::shared_ptr<Buffer> allocate(size_t bytes) override;
