@@ -1,13 +1,12 @@
 // Several threads share ONE backend (the contract in docs/threads.md): each
 // thread runs every kind of tree (elementwise, temporaries, GEMM inside a
 // tree, autodiff, rand) on its own data and checks every result on the host.
-// The backend is $NEON_TEST_BACKEND (one test target per backend).
+// One target per backend (tests/build_defs.bzl).
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cmath>
-#include <cstdlib>
 #include <mutex>
 #include <random>
 #include <string>
@@ -18,6 +17,7 @@
 #include "backends/registry.h"
 #include "graph/expr.h"
 #include "graph/random_stream.h"
+#include "tests/backends_under_test.h"
 
 namespace neon {
 namespace {
@@ -27,11 +27,6 @@ constexpr int kIterations = 12;
 // Odd sizes: no tile or work-group divides them evenly.
 constexpr int64_t kRows = 19;
 constexpr int64_t kCols = 37;
-
-std::string BackendUnderTest() {
-  const char* spec = std::getenv("NEON_TEST_BACKEND");
-  return spec == nullptr || *spec == '\0' ? "reference" : spec;
-}
 
 std::vector<float> Draw(std::mt19937& engine, size_t count) {
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
