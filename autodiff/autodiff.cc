@@ -169,6 +169,8 @@ std::shared_ptr<const AutodiffPlan> Derive(TapeRecorder& recorder, int root, int
 }  // namespace
 
 Autodiff::Autodiff(const Expr& op_tree, Backend& backend, std::optional<Expr> next_error) : backend_(&backend) {
+  CheckTreeDepth(op_tree, "Autodiff");
+  if (next_error) CheckTreeDepth(*next_error, "Autodiff (next_error)");
   TapeRecorder recorder;
   int root = recorder.Record(op_tree);
   int upstream = -1;

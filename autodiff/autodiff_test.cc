@@ -3,6 +3,7 @@
 #include <cmath>
 #include <functional>
 #include <set>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -289,6 +290,33 @@ TEST_F(AutodiffTest, CacheIsBounded) {
   EXPECT_TRUE(Autodiff(x * 9.0, *be_).from_cache());   // most recent kept
   EXPECT_FALSE(Autodiff(x * 0.0, *be_).from_cache());  // oldest evicted
   SetAutodiffCacheCapacity(capacity);
+}
+
+}  // namespace
+}  // namespace neon
+
+namespace neon {
+namespace {
+
+// x + x + ... (`levels` additions, depth levels + 1): d/dx = levels + 1.
+Expr AddChainOf(const Tensor& x, int levels) {
+  Expr chain = x;
+  for (int i = 0; i < levels; ++i) chain = chain + x;
+  return chain;
+}
+
+TEST_F(AutodiffTest, TooDeepATreeIsAnArgumentError) {
+  Tensor x = Values({2, 2}, 7);
+  EXPECT_THROW(Autodiff(AddChainOf(x, 30000), *be_), ArgumentError);
+}
+
+TEST_F(AutodiffTest, ATreeAtTheDepthLimitDifferentiatesOnAThread) {
+  Tensor x = Values({2, 2}, 7);
+  Expr chain = AddChainOf(x, kMaxTreeDepth - 1);
+  std::vector<double> grad;
+  std::thread worker([&] { grad = Autodiff(chain, *be_).get_grad_host_f64({x})[0]; });
+  worker.join();
+  for (double value : grad) EXPECT_EQ(value, kMaxTreeDepth);
 }
 
 }  // namespace

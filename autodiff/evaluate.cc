@@ -135,6 +135,7 @@ void EvaluateAll(const std::vector<Expr>& values, const std::vector<Tensor>& tar
     throw ArgumentError("EvaluateAll: " + std::to_string(values.size()) + " values for " +
                         std::to_string(targets.size()) + " targets (expected one target per value)");
   }
+  for (const Expr& value : values) CheckTreeDepth(value, "gradient evaluation");
   bool float32 = true;
   std::unordered_map<const OpNode*, int> trees_using;
   {

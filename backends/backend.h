@@ -2,6 +2,8 @@
 // op-tree compiler, autodiff, layers, models) to run on it. The required core
 // is pure virtual; optional accelerated ops have defaults. A backend may live
 // in a shared library built outside this tree (see backends/plugin.h).
+// Stateless: the runtime keeps temporaries and the random-stream position
+// (graph/random_stream.h), so one backend serves several threads at once.
 #pragma once
 
 #include <cstddef>
@@ -9,7 +11,6 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "graph/conv_args.h"
 #include "graph/kernel.h"
@@ -87,38 +88,6 @@ class Backend {
   virtual void conv_bprop_filter(const ConvArgs& args);  // (optional) filter = grad wrt filter
   virtual void pool_fprop(const PoolArgs& args);         // (optional) dst (and argmax) = pool(src)
   virtual void pool_bprop(const PoolArgs& args);         // (optional) src = grad wrt src
-
-  // ---- scratch memory (not virtual) ----
-
-  // Buffer number `index` of at least `bytes`, reused across calls: the op-tree
-  // compiler keeps its temporaries here so a training loop allocates once.
-  std::shared_ptr<Buffer> scratch(size_t index, size_t bytes) {
-    if (scratch_.size() <= index) scratch_.resize(index + 1);
-    if (!scratch_[index] || scratch_[index]->size_bytes() < bytes) scratch_[index] = allocate(bytes);
-    return scratch_[index];
-  }
-
-  // ---- random stream state (not virtual: the same on every backend) ----
-
-  // Restart the random stream: the same seed gives the same numbers on every backend.
-  void set_seed(uint64_t seed) { seed_ = seed; random_position_ = 0; }
-  uint64_t seed() const { return seed_; }
-  // Reserve `count` stream positions; returns the first.
-  uint64_t reserve_random(uint64_t count) {
-    uint64_t first = random_position_;
-    random_position_ += count;
-    return first;
-  }
-
- protected:
-  // Drop the scratch buffers; a backend calls this first in its destructor,
-  // while the device objects the buffers need still exist.
-  void release_scratch() { scratch_.clear(); }
-
- private:
-  std::vector<std::shared_ptr<Buffer>> scratch_;
-  uint64_t seed_ = 0;
-  uint64_t random_position_ = 0;
 };
 
 }  // namespace neon

@@ -12,6 +12,7 @@
 #include "examples/backend_flag.h"
 #include "examples/batchnorm_autodiff.h"
 #include "graph/error.h"
+#include "graph/random_stream.h"
 #include "layers/model.h"
 
 namespace {
@@ -29,7 +30,7 @@ int main(int argc, char** argv) {
   std::string spec = BackendFlag(argc, argv);
   try {
     std::unique_ptr<neon::Backend> be = neon::CreateBackend(spec);
-    be->set_seed(7);
+    neon::SetSeed(*be, 7);
     constexpr int64_t kFeatures = 5, kBatch = 8;
     auto autodiff_bn = std::make_shared<BatchNormAutodiff>(0.9, 1e-3, "bn_autodiff");
     auto native_bn = std::make_shared<neon::BatchNorm>(0.9, 1e-3, "bn_native");

@@ -19,6 +19,7 @@ Tensor& Tensor::assign(const Expr& value) {
                      std::to_string(cols) + "); each axis must match or be 1)");
   }
   if (rows == 0 || cols == 0) return *this;
+  CheckTreeDepth(value, "assign");
   Binding binding = Bind(value, *this);
   std::shared_ptr<const Plan> plan = FindPlan(binding.key);
   if (!plan) {

@@ -101,6 +101,9 @@ class Compiler {
   void CompileInto(const Expr& value, ViewRef target, DType target_dtype, const Shape& target_shape,
                    ShapeRef target_ref) {
     if (TryGemm(value, target, target_dtype, target_shape)) return;
+    kernel_nodes_ = 0;
+    in_epilogue_ = false;
+    kernel_shape_ = target_shape;
     KernelStage stage;
     stage.output = target;
     stage.kernel.output_dtype = target_dtype;
@@ -112,8 +115,10 @@ class Compiler {
       stage.kernel.reduce_op = reduction->op();
       stage.kernel.reduce_axis = reduction->axis();
       stage.iteration = ShapeOf(operand);
+      kernel_shape_ = operand.shape();
       Lower(operand, builder);
       builder.BeginEpilogue();
+      in_epilogue_ = true;
       fused_reduction_ = reduction->node();
       memo_.clear();
       Lower(value, builder);
@@ -172,6 +177,7 @@ class Compiler {
   int Lower(const Expr& expr, KernelBuilder& builder) {
     auto memo = memo_.find(expr.node());
     if (memo != memo_.end()) return memo->second;
+    ++kernel_nodes_;
     int reg = LowerUncached(expr, builder);
     memo_[expr.node()] = reg;
     return reg;
@@ -193,15 +199,15 @@ class Compiler {
       case OpClass::kGenerator:
         if (expr.op() == OpKind::kRand) return builder.Rand();
         {  // onehot: idx broadcast against the row (axis 0) or column (axis 1) index
-          int indices = Lower(expr.operand(0), builder);
+          int indices = LowerOperand(expr.operand(0), builder);
           int position = builder.Emit({expr.axis() == 0 ? OpKind::kRowIndex : OpKind::kColIndex});
           return builder.Emit({OpKind::kEq, indices, position});
         }
       case OpClass::kUnary:
-        return builder.Emit({expr.op(), Lower(expr.operand(0), builder)});
+        return builder.Emit({expr.op(), LowerOperand(expr.operand(0), builder)});
       case OpClass::kBinary: {
-        int a = Lower(expr.operand(0), builder);
-        int b = Lower(expr.operand(1), builder);
+        int a = LowerOperand(expr.operand(0), builder);
+        int b = LowerOperand(expr.operand(1), builder);
         return builder.Emit({expr.op(), a, b});
       }
       case OpClass::kReduction:
@@ -217,11 +223,28 @@ class Compiler {
     throw ArgumentError("compile: unexpected op '" + std::string(OpName(expr.op())) + "' in " + expr.ToString());
   }
 
+  // An operand of the kernel being built: inline, or, once the body has taken in its budget
+  // of nodes, a compound elementwise operand goes to a temporary of its own kernel. Only an
+  // operand of the kernel's full shape: a broadcast one may hold rand(), which draws one value
+  // per element of the kernel it runs in. (The epilogue is not split: it may read the fused
+  // reduction.)
+  int LowerOperand(const Expr& operand, KernelBuilder& builder) {
+    const bool compound = (IsElementwise(operand.op()) || operand.op() == OpKind::kOnehot) &&
+                          !index_.param_of.count(operand.node()) && operand.shape() == kernel_shape_;
+    if (kernel_nodes_ >= kKernelNodeBudget && compound && !in_epilogue_ && !memo_.count(operand.node())) {
+      return builder.Input(Materialize(operand, tree_dtype_), tree_dtype_);
+    }
+    return Lower(operand, builder);
+  }
+
   // Computes `expr` into a new temporary (once per node) and returns its view.
   ViewRef Materialize(const Expr& expr, DType dtype) {
     auto key = std::make_pair(expr.node(), dtype);
     if (auto found = materialized_.find(key); found != materialized_.end()) return found->second;
     auto saved_memo = std::move(memo_);
+    const int saved_nodes = kernel_nodes_;
+    const bool saved_epilogue = in_epilogue_;
+    const Shape saved_shape = kernel_shape_;
     const OpNode* saved_reduction = fused_reduction_;
     memo_.clear();
     fused_reduction_ = nullptr;
@@ -230,6 +253,9 @@ class Compiler {
     ViewRef view{ViewRef::Source::kTemp, temp};
     CompileInto(expr, view, dtype, expr.shape(), shape);
     memo_ = std::move(saved_memo);
+    kernel_nodes_ = saved_nodes;
+    in_epilogue_ = saved_epilogue;
+    kernel_shape_ = saved_shape;
     fused_reduction_ = saved_reduction;
     materialized_[key] = view;
     return view;
@@ -397,6 +423,9 @@ class Compiler {
   std::unordered_map<const OpNode*, int> memo_;
   std::map<std::pair<const OpNode*, DType>, ViewRef> materialized_;
   const OpNode* fused_reduction_ = nullptr;
+  int kernel_nodes_ = 0;      // nodes the current kernel body has taken in
+  bool in_epilogue_ = false;  // lowering the current kernel's epilogue
+  Shape kernel_shape_;        // the current kernel's iteration shape
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "backends/reference/reference_backend.h"
@@ -157,6 +158,46 @@ TEST_F(CompileTest, SharedSubtreesAreWalkedOnce) {
   out_.assign(s);  // compiles and runs in linear time
   // Sharing is structure: the same tree with duplicated subtrees is another key.
   EXPECT_NE(Bind(exp(x_) * exp(x_), out_).key, Bind([&] { Expr e = exp(x_); return e * e; }(), out_).key);
+}
+
+}  // namespace
+}  // namespace neon
+
+namespace neon {
+namespace {
+
+// x0 + x1 + ... + x999: a thousand distinct leaves in one tree.
+TEST_F(CompileTest, AHugeTreeIsSplitIntoBoundedKernels) {
+  std::vector<Tensor> leaves;
+  Expr total = 0.0;
+  for (int i = 0; i < 1000; ++i) {
+    leaves.push_back(full(*be_, {4, 6}, i % 7));
+    total = i == 0 ? Expr(leaves[0]) : total + leaves[i];
+  }
+  BindingIndex index;
+  Binding binding = Bind(total, out_, &index);
+  Plan plan = Compile(total, out_, binding, index);
+  EXPECT_GT(plan.stages.size(), 10u);
+  for (const auto& stage : plan.stages) {
+    const KernelStage& kernel = std::get<KernelStage>(stage);
+    EXPECT_LE(kernel.inputs.size(), 2u * kKernelNodeBudget);
+    EXPECT_LE(kernel.kernel.body.size(), 4u * kKernelNodeBudget);
+  }
+  out_.assign(total);
+  double expected = 0.0;
+  for (int i = 0; i < 1000; ++i) expected += i % 7;
+  for (float value : out_.get<float>()) EXPECT_EQ(value, expected);
+}
+
+// A broadcast operand holding rand() stays in the kernel that draws per element.
+TEST_F(CompileTest, SplittingKeepsOneDrawPerElement) {
+  Expr chain = x_;
+  for (int i = 0; i < 3 * kKernelNodeBudget; ++i) chain = chain + x_ * i;
+  // sqr(rand()) is (1, 1) and lowered after the chain has used up the kernel's budget.
+  out_.assign(chain * 0.0 + sqr(rand()));
+  std::vector<float> values = out_.get<float>();
+  std::sort(values.begin(), values.end());
+  EXPECT_TRUE(std::adjacent_find(values.begin(), values.end()) == values.end()) << "repeated draws";
 }
 
 }  // namespace

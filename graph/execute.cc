@@ -4,6 +4,7 @@
 #include <atomic>
 
 #include "graph/error.h"
+#include "graph/random_stream.h"
 
 namespace neon {
 
@@ -26,13 +27,16 @@ class Executor {
 
   void Run() {
     temps_.resize(plan_.temps.size());
+    leased_.reserve(plan_.temps.size());
     for (size_t i = 0; i < plan_.temps.size(); ++i) {
       const TempSpec& spec = plan_.temps[i];
       auto [rows, cols] = Resolve(spec.shape);
       temps_[i].rows = rows;
       temps_[i].cols = cols;
       size_t bytes = static_cast<size_t>(std::max<int64_t>(rows * cols, 1)) * SizeOf(spec.dtype);
-      temps_[i].ref = {backend_.scratch(i, bytes).get(), 0, cols, 1, spec.dtype};
+      // Leased for this execution only, so concurrent assignments never share a temporary.
+      leased_.push_back(backend_.allocate(bytes));
+      temps_[i].ref = {leased_.back().get(), 0, cols, 1, spec.dtype};
     }
     for (const auto& stage : plan_.stages) {
       if (const auto* gemm = std::get_if<GemmStage>(&stage)) {
@@ -99,10 +103,10 @@ class Executor {
       if (stage.params[i] >= 0) args.params[i] = binding_.params[stage.params[i]];
     }
     for (int slot : stage.rand_slots) {
-      uint64_t seed = backend_.seed();
-      args.params[slot] = static_cast<double>(seed & 0xffffffffu);
-      args.params[slot + 1] = static_cast<double>(seed >> 32);
-      args.params[slot + 2] = static_cast<double>(backend_.reserve_random(static_cast<uint64_t>(args.rows * args.cols)));
+      RandomRange range = ReserveRandom(backend_, static_cast<uint64_t>(args.rows * args.cols));
+      args.params[slot] = static_cast<double>(range.seed & 0xffffffffu);
+      args.params[slot + 1] = static_cast<double>(range.seed >> 32);
+      args.params[slot + 2] = static_cast<double>(range.first);
     }
     backend_.run(stage.kernel, args);
   }
@@ -144,6 +148,7 @@ class Executor {
   const Tensor& output_;
   Backend& backend_;
   std::vector<ResolvedView> temps_;
+  std::vector<std::shared_ptr<Buffer>> leased_;  // the temporaries' memory, freed after the run
 };
 
 }  // namespace

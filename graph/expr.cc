@@ -1,5 +1,6 @@
 #include "graph/expr.h"
 
+#include <algorithm>
 #include <string>
 
 #include "graph/error.h"
@@ -115,6 +116,7 @@ Expr Expr::Make(OpKind op, std::vector<Expr> operands, int axis, int64_t count) 
   }
   auto node = std::make_shared<OpNode>();
   node->shape = ResultShape(op, operands, axis, count);
+  for (const Expr& operand : operands) node->depth = std::max(node->depth, operand.depth() + 1);
   node->op = op;
   node->operands = std::move(operands);
   node->axis = axis;
@@ -122,7 +124,34 @@ Expr Expr::Make(OpKind op, std::vector<Expr> operands, int axis, int64_t count) 
   return Expr(std::shared_ptr<const OpNode>(std::move(node)));
 }
 
+OpNode::~OpNode() {
+  // Nodes only this one owns are taken apart here, children first detached, so each
+  // destructor below runs with no operands left to destroy.
+  std::vector<std::shared_ptr<const OpNode>> orphans;
+  auto adopt = [&orphans](std::vector<Expr>& operands) {
+    for (Expr& operand : operands) {
+      if (operand.node_.use_count() == 1) orphans.push_back(std::move(operand.node_));
+    }
+    operands.clear();
+  };
+  adopt(operands);
+  while (!orphans.empty()) {
+    std::shared_ptr<const OpNode> node = std::move(orphans.back());
+    orphans.pop_back();
+    // The sole owner may take its operands: no one else can see the node any more.
+    adopt(const_cast<OpNode&>(*node).operands);
+  }
+}
+
+void CheckTreeDepth(const Expr& tree, const char* what) {
+  if (tree.depth() <= kMaxTreeDepth) return;
+  throw ArgumentError(std::string(what) + ": the op-tree is " + std::to_string(tree.depth()) +
+                      " levels deep; at most " + std::to_string(kMaxTreeDepth) +
+                      " are supported (assign a part of it into a tensor first)");
+}
+
 OpKind Expr::op() const { return node_->op; }
+int Expr::depth() const { return node_->depth; }
 const Shape& Expr::shape() const { return node_->shape; }
 const std::vector<Expr>& Expr::operands() const { return node_->operands; }
 const Tensor& Expr::tensor() const { return node_->tensor; }
@@ -130,28 +159,37 @@ double Expr::value() const { return node_->value; }
 int Expr::axis() const { return node_->axis; }
 int64_t Expr::count() const { return node_->count; }
 
-std::string Expr::ToString() const {
-  switch (op()) {
+namespace {
+
+constexpr int kPrintedLevels = 32;
+
+std::string Render(const Expr& expr, int level) {
+  if (level >= kPrintedLevels && !expr.operands().empty()) return "...";
+  switch (expr.op()) {
     case OpKind::kTensor: {
-      const std::string& name = tensor().name();
-      return (name.empty() ? std::string("tensor") : name) + ShapeString(tensor().shape());
+      const std::string& name = expr.tensor().name();
+      return (name.empty() ? std::string("tensor") : name) + ShapeString(expr.tensor().shape());
     }
     case OpKind::kScalar:
-      return FormatNumber(value());
+      return FormatNumber(expr.value());
     default: {
-      std::string text = std::string(OpName(op())) + "(";
-      for (size_t i = 0; i < operands().size(); ++i) {
+      std::string text = std::string(OpName(expr.op())) + "(";
+      for (size_t i = 0; i < expr.operands().size(); ++i) {
         if (i > 0) text += ", ";
-        text += operands()[i].ToString();
+        text += Render(expr.operand(static_cast<int>(i)), level + 1);
       }
-      if (IsReduction(op()) || op() == OpKind::kOnehot) {
-        if (!operands().empty()) text += ", ";
-        text += "axis=" + std::to_string(axis());
+      if (IsReduction(expr.op()) || expr.op() == OpKind::kOnehot) {
+        if (!expr.operands().empty()) text += ", ";
+        text += "axis=" + std::to_string(expr.axis());
       }
       return text + ")";
     }
   }
 }
+
+}  // namespace
+
+std::string Expr::ToString() const { return Render(*this, 0); }
 
 #define NEON_BINARY_FN(fn, kind) \
   Expr fn(const Expr& a, const Expr& b) { return Expr::Make(OpKind::kind, {a, b}); }

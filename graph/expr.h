@@ -19,6 +19,11 @@ namespace neon {
 
 struct OpNode;
 
+// Passes over a tree (assign, autodiff, gradient evaluation) recurse once per level, so a
+// tree deeper than this is refused with an ArgumentError before any pass starts. Building
+// and destroying a tree work at any depth.
+inline constexpr int kMaxTreeDepth = 4096;
+
 // A handle to an immutable op-tree node (copying shares the node).
 class Expr {
  public:
@@ -40,16 +45,26 @@ class Expr {
   int axis() const;                       // reductions, onehot
   int64_t count() const;                  // onehot
   const OpNode* node() const { return node_.get(); }  // identity, for memo tables
+  // Nodes on the longest path from this node to a leaf (a leaf is 1).
+  int depth() const;
 
-  // A readable rendering, e.g. "add(x(10, 10), 1)", for messages and debugging.
+  // A readable rendering, e.g. "add(x(10, 10), 1)", for messages and debugging; levels
+  // below the first 32 print as "...".
   std::string ToString() const;
 
  private:
+  friend struct OpNode;  // takes operands apart iteratively when destroyed
   explicit Expr(std::shared_ptr<const OpNode> node) : node_(std::move(node)) {}
   std::shared_ptr<const OpNode> node_;
 };
 
 struct OpNode {
+  OpNode() = default;
+  OpNode(const OpNode&) = delete;
+  OpNode& operator=(const OpNode&) = delete;
+  // Iterative: destroying a million-node chain must not recurse a million times.
+  ~OpNode();
+
   OpKind op;
   std::vector<Expr> operands;
   Tensor tensor;          // kTensor
@@ -57,7 +72,11 @@ struct OpNode {
   int axis = kAllAxes;    // reductions, onehot
   int64_t count = 0;      // onehot classes
   Shape shape;            // (rows, cols)
+  int depth = 1;          // see Expr::depth
 };
+
+// ArgumentError naming `what` when `tree` is deeper than kMaxTreeDepth.
+void CheckTreeDepth(const Expr& tree, const char* what);
 
 // ---- elementwise arithmetic and comparisons (neon's operator overloads) ----
 Expr operator+(const Expr& a, const Expr& b);

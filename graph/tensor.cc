@@ -4,6 +4,7 @@
 
 #include "graph/error.h"
 #include "graph/expr.h"
+#include "graph/random_stream.h"
 
 namespace neon {
 
@@ -138,8 +139,9 @@ Tensor& Tensor::fill_random(Distribution distribution, double a, double b) {
   args.distribution = distribution;
   args.a = a;
   args.b = b;
-  args.seed = device.seed();
-  args.counter_offset = device.reserve_random(static_cast<uint64_t>(args.rows * args.cols));
+  RandomRange range = ReserveRandom(device, static_cast<uint64_t>(args.rows) * static_cast<uint64_t>(args.cols));
+  args.seed = range.seed;
+  args.counter_offset = range.first;
   device.fill_random(args);
   return *this;
 }

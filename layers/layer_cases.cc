@@ -3,6 +3,7 @@
 #include <cmath>
 #include <random>
 
+#include "graph/random_stream.h"
 #include "layers/basic_layers.h"
 #include "layers/batch_norm.h"
 #include "layers/conv_layers.h"
@@ -193,7 +194,7 @@ std::shared_ptr<Layer> BuildCase(Backend& backend, const LayerCase& test_case, D
   }
   auto root = std::make_shared<Sequential>(std::move(layers), test_case.name);
   root->set_context({&backend, test_case.batch, dtype});
-  backend.set_seed(1);
+  SetSeed(backend, 1);
   root->configure(test_case.in_shape);
   root->allocate();
   return root;
@@ -209,7 +210,7 @@ LayerRun RunLayerCase(Backend& backend, const LayerCase& test_case, DType dtype,
     run.used_params.push_back(params[i].W.get<double>());
   }
   Tensor x = array(backend, CaseInputs(test_case), WithBatch(test_case.in_shape, test_case.batch), dtype, "x");
-  backend.set_seed(99);  // dropout masks
+  SetSeed(backend, 99);  // dropout masks
   Tensor y = root->fprop(x, test_case.inference);
   run.results.push_back({"outputs", y.get<double>()});
   if (test_case.inference) return run;  // inference runs no bprop

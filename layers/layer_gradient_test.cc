@@ -8,6 +8,7 @@
 
 #include "autodiff/finite_differences.h"
 #include "backends/reference/reference_backend.h"
+#include "graph/random_stream.h"
 #include "layers/layer_cases.h"
 #include "layers/model.h"
 
@@ -54,7 +55,7 @@ TEST_P(LayerGradientTest, MatchesFiniteDifferences) {
   Tensor weights = array(be, error_values, WithBatch(root->out_shape, test_case.batch), DType::kFloat64, "R");
 
   auto loss = [&] {
-    be.set_seed(99);  // the same dropout mask every time
+    SetSeed(be, 99);  // the same dropout mask every time
     Tensor y = root->fprop(x, test_case.inference);
     Tensor total = empty(be, {1, 1}, DType::kFloat64);
     total.assign(sum(y * weights));

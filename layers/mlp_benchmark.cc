@@ -18,6 +18,7 @@
 #include "backends/registry.h"
 #include "graph/error.h"
 #include "graph/execute.h"
+#include "graph/random_stream.h"
 #include "layers/model.h"
 
 namespace neon {
@@ -94,7 +95,7 @@ int Main(int argc, char** argv) {
     }
   }
   std::unique_ptr<Backend> be = CreateBackend(spec);
-  be->set_seed(1);
+  SetSeed(*be, 1);
 
   AffineOptions hidden;
   hidden.activation = std::make_shared<Rectlin>();

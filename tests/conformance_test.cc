@@ -4,10 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <cctype>
-#include <cstdlib>
 #include <map>
 
 #include "backends/registry.h"
+#include "graph/random_stream.h"
+#include "tests/backends_under_test.h"
 #include "tests/conformance.h"
 
 namespace neon::conformance {
@@ -59,7 +60,7 @@ std::vector<double> Evaluate(Backend& backend, const Case& test_case, const std:
   }
   Expr value = test_case.build(inputs);
   GuardedOutput out = MakeOutput(backend, value.shape(), test_case.output_dtype, strided_output);
-  if (test_case.uses_rand) backend.set_seed(20261124);
+  if (test_case.uses_rand) SetSeed(backend, 20261124);
   out.view.assign(value);
   damage = SentinelDamage(out);
   return out.view.get<double>();
@@ -83,21 +84,6 @@ TEST_P(ConformanceTest, MatchesReference) {
   EXPECT_EQ(device_damage, "") << backend_name;
   Comparison comparison = CompareResults(expected, actual, test_case.tolerance);
   EXPECT_TRUE(comparison.ok) << backend_name << " / " << test_case.name << ": " << comparison.message;
-}
-
-// $NEON_CONFORMANCE_BACKENDS (comma-separated specs, e.g. "plugin:/path/libmine.so") replaces
-// the default: every registered backend usable on this machine.
-std::vector<std::string> BackendsUnderTest() {
-  const char* env = std::getenv("NEON_CONFORMANCE_BACKENDS");
-  if (env == nullptr || *env == '\0') return AvailableBackends();
-  std::vector<std::string> specs;
-  std::string text = env;
-  for (size_t start = 0; start <= text.size();) {
-    size_t comma = std::min(text.find(',', start), text.size());
-    if (comma > start) specs.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return specs;
 }
 
 // Test names allow only letters, digits and underscores.

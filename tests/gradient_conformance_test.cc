@@ -8,6 +8,7 @@
 
 #include "autodiff/gradient_cases.h"
 #include "backends/registry.h"
+#include "tests/backends_under_test.h"
 #include "tests/conformance.h"
 
 namespace neon::conformance {
@@ -36,7 +37,7 @@ TEST_P(GradientConformanceTest, MatchesReference) {
 
 std::vector<Param> AllParams() {
   std::vector<Param> params;
-  for (const std::string& backend : AvailableBackends()) {
+  for (const std::string& backend : BackendsUnderTest()) {
     for (size_t i = 0; i < GradientCases().size(); ++i) {
       params.emplace_back(backend, i, DType::kFloat32);
       // A device without float64 is not asked for it.

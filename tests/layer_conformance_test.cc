@@ -1,18 +1,18 @@
 // Every layer case and every cost case (layers/layer_cases.h) on one backend
 // against `reference`: outputs, the error at the input, parameter gradients and
 // running statistics must agree (NMSE, the suite's float32 limit). The backend
-// is the program's argument (--backend=NAME): BUILD fans the test out per backend.
+// is $NEON_TEST_BACKEND (tests/build_defs.bzl fans the test out per backend).
 #include <gtest/gtest.h>
 
-#include <cstring>
 
 #include "layers/layer_cases.h"
+#include "tests/backends_under_test.h"
 #include "tests/conformance.h"
 
 namespace neon::layer_cases {
 namespace {
 
-std::string g_backend = "cpu";
+const std::string kBackend = BackendUnderTest();
 
 // Float32 NMSE limit of the op suite; layers chain GEMMs and reductions whose
 // summation order differs per backend, which stays far below it.
@@ -23,13 +23,13 @@ class LayerConformanceTest : public ::testing::TestWithParam<size_t> {};
 TEST_P(LayerConformanceTest, MatchesReference) {
   const LayerCase& test_case = AllLayerCases()[GetParam()];
   LayerRun expected = RunLayerCase(conformance::SharedBackend("reference"), test_case, DType::kFloat32);
-  LayerRun actual = RunLayerCase(conformance::SharedBackend(g_backend), test_case, DType::kFloat32,
+  LayerRun actual = RunLayerCase(conformance::SharedBackend(kBackend), test_case, DType::kFloat32,
                                  expected.used_params);
   ASSERT_EQ(expected.results.size(), actual.results.size());
   for (size_t i = 0; i < expected.results.size(); ++i) {
     conformance::Comparison comparison =
         conformance::CompareResults(expected.results[i].values, actual.results[i].values, kTolerance);
-    EXPECT_TRUE(comparison.ok) << g_backend << " / " << test_case.name << " / " << expected.results[i].name << ": "
+    EXPECT_TRUE(comparison.ok) << kBackend << " / " << test_case.name << " / " << expected.results[i].name << ": "
                                << comparison.message;
   }
 }
@@ -42,10 +42,10 @@ class CostConformanceTest : public ::testing::TestWithParam<size_t> {};
 TEST_P(CostConformanceTest, MatchesReference) {
   const CostCase& test_case = AllCostCases()[GetParam()];
   std::vector<Result> expected = RunCostCase(conformance::SharedBackend("reference"), test_case, DType::kFloat32);
-  std::vector<Result> actual = RunCostCase(conformance::SharedBackend(g_backend), test_case, DType::kFloat32);
+  std::vector<Result> actual = RunCostCase(conformance::SharedBackend(kBackend), test_case, DType::kFloat32);
   for (size_t i = 0; i < expected.size(); ++i) {
     conformance::Comparison comparison = conformance::CompareResults(expected[i].values, actual[i].values, kTolerance);
-    EXPECT_TRUE(comparison.ok) << g_backend << " / " << test_case.name << " / " << expected[i].name << ": "
+    EXPECT_TRUE(comparison.ok) << kBackend << " / " << test_case.name << " / " << expected[i].name << ": "
                                << comparison.message;
   }
 }
@@ -55,12 +55,3 @@ INSTANTIATE_TEST_SUITE_P(Costs, CostConformanceTest, ::testing::Range<size_t>(0,
 
 }  // namespace
 }  // namespace neon::layer_cases
-
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  for (int i = 1; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--backend=", 10) == 0) neon::layer_cases::g_backend = argv[i] + 10;
-  }
-  std::printf("layer conformance on backend '%s'\n", neon::layer_cases::g_backend.c_str());
-  return RUN_ALL_TESTS();
-}

@@ -3,19 +3,20 @@
 // from one seed on synthetic data gives the same loss sequence on the backend
 // under test as on `reference`, and bit-identical losses when run twice on the
 // same backend. Initializers give bit-identical weights on every backend.
-// The backend is the program's argument (--backend=NAME).
+// The backend is $NEON_TEST_BACKEND (tests/build_defs.bzl fans the test out per backend).
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstring>
 
+#include "graph/random_stream.h"
 #include "layers/model.h"
+#include "tests/backends_under_test.h"
 #include "tests/conformance.h"
 
 namespace neon {
 namespace {
 
-std::string g_backend = "cpu";
+const std::string kBackend = BackendUnderTest();
 
 constexpr int kSteps = 20;
 constexpr int64_t kFeatures = 8, kClasses = 3, kSamples = 96, kBatch = 16;
@@ -48,7 +49,7 @@ class LossRecorder : public Callback {
 };
 
 std::vector<double> TrainTinyNetwork(Backend& be) {
-  be.set_seed(2026);
+  SetSeed(be, 2026);
   AffineOptions hidden;
   hidden.activation = std::make_shared<Rectlin>();
   AffineOptions output;
@@ -69,7 +70,7 @@ std::vector<double> TrainTinyNetwork(Backend& be) {
 
 TEST(TrainingAgreementTest, TwentyStepsMatchReference) {
   std::vector<double> expected = TrainTinyNetwork(conformance::SharedBackend("reference"));
-  std::vector<double> actual = TrainTinyNetwork(conformance::SharedBackend(g_backend));
+  std::vector<double> actual = TrainTinyNetwork(conformance::SharedBackend(kBackend));
   ASSERT_EQ(actual.size(), expected.size());
   EXPECT_LT(expected.back(), 0.5 * expected.front()) << "the network should learn the blobs";
   double worst = 0.0;
@@ -78,17 +79,17 @@ TEST(TrainingAgreementTest, TwentyStepsMatchReference) {
     worst = std::max(worst, relative);
     // float32 GEMMs and reductions sum in another order on each device (relative error
     // ~1e-7 per step); 20 steps of momentum SGD amplify it (measured: 5e-7), not past 1e-5.
-    EXPECT_LT(relative, 1e-5) << g_backend << " step " << i << ": " << actual[i] << " vs reference " << expected[i];
+    EXPECT_LT(relative, 1e-5) << kBackend << " step " << i << ": " << actual[i] << " vs reference " << expected[i];
   }
-  std::printf("%s: 20 losses from %.6f to %.6f, worst relative difference to reference %.2e\n", g_backend.c_str(),
+  std::printf("%s: 20 losses from %.6f to %.6f, worst relative difference to reference %.2e\n", kBackend.c_str(),
               actual.front(), actual.back(), worst);
 }
 
 TEST(TrainingAgreementTest, SecondRunIsBitIdentical) {
-  Backend& be = conformance::SharedBackend(g_backend);
+  Backend& be = conformance::SharedBackend(kBackend);
   std::vector<double> first = TrainTinyNetwork(be);
   std::vector<double> second = TrainTinyNetwork(be);
-  for (int i = 0; i < kSteps; ++i) EXPECT_EQ(first[i], second[i]) << g_backend << " step " << i;
+  for (int i = 0; i < kSteps; ++i) EXPECT_EQ(first[i], second[i]) << kBackend << " step " << i;
 }
 
 TEST(InitializerBitsTest, EveryInitializerGivesReferenceBits) {
@@ -98,10 +99,10 @@ TEST(InitializerBitsTest, EveryInitializerGivesReferenceBits) {
   for (DType dtype : {DType::kFloat32, DType::kFloat64}) {
     for (const auto& init : initializers) {
       std::vector<std::vector<double>> bits;
-      for (const std::string& spec : {std::string("reference"), g_backend}) {
+      for (const std::string& spec : {std::string("reference"), kBackend}) {
         Backend& be = conformance::SharedBackend(spec);
-        be.set_seed(77);
-        be.reserve_random(1000);  // a nonzero stream position
+        SetSeed(be, 77);
+        ReserveRandom(be, 1000);  // a nonzero stream position
         Tensor W = empty(be, {33, 17}, dtype);
         init->fill(W);
         bits.push_back(W.get<double>());
@@ -115,13 +116,13 @@ TEST(InitializerBitsTest, EveryInitializerGivesReferenceBits) {
 
 TEST(InitializerBitsTest, DropoutMaskIsTheSameOnEveryBackend) {
   std::vector<std::vector<double>> masks;
-  for (const std::string& spec : {std::string("reference"), g_backend}) {
+  for (const std::string& spec : {std::string("reference"), kBackend}) {
     Backend& be = conformance::SharedBackend(spec);
     auto dropout = std::make_shared<Dropout>(0.7, "drop");
     Model model(be, {dropout});
     model.configure({13}, 9);
     model.allocate();
-    be.set_seed(5);
+    SetSeed(be, 5);
     model.fprop(ones(be, {13, 9}));
     masks.push_back(dropout->keep_mask().get<double>());
   }
@@ -130,11 +131,3 @@ TEST(InitializerBitsTest, DropoutMaskIsTheSameOnEveryBackend) {
 
 }  // namespace
 }  // namespace neon
-
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  for (int i = 1; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--backend=", 10) == 0) neon::g_backend = argv[i] + 10;
-  }
-  return RUN_ALL_TESTS();
-}

@@ -105,7 +105,7 @@ void CpuBackend::fill_random(const RandomArgs& args) {
   cpu::FillRandom(args, num_threads_);
 }
 
-CpuBackend::~CpuBackend() { release_scratch(); }
+CpuBackend::~CpuBackend() = default;
 
 bool CpuBackend::supports(std::string_view feature) const {
   return feature == "conv_fprop" || feature == "conv_bprop_data" || feature == "conv_bprop_filter";

@@ -85,7 +85,6 @@ OpenCLBackend::OpenCLBackend(const OpenCLOptions& options)
 }
 
 OpenCLBackend::~OpenCLBackend() {
-  release_scratch();
   if (queue_) clFinish(queue_.get());
 }
 

@@ -12,7 +12,6 @@ namespace neon {
 class ReferenceBackend final : public Backend {
  public:
   ReferenceBackend();
-  ~ReferenceBackend() override { release_scratch(); }
 
   const DeviceInfo& info() const override { return info_; }
   std::shared_ptr<Buffer> allocate(size_t bytes) override;
