@@ -91,7 +91,8 @@ void ConvBpropFilter(const ConvGeometry& g, const double* src, const double* dst
   }
 }
 
-void PoolFprop(PoolOp op, const PoolGeometry& g, const double* src, double* dst, int32_t* argmax) {
+template <typename T>
+void PoolFprop(PoolOp op, const PoolGeometry& g, const T* src, T* dst, int32_t* argmax) {
   for (int64_t c = 0; c < g.c; ++c) {
     for (int64_t p = 0; p < g.p; ++p) {
       for (int64_t q = 0; q < g.q; ++q) {
@@ -115,10 +116,10 @@ void PoolFprop(PoolOp op, const PoolGeometry& g, const double* src, double* dst,
           }
           int64_t out = Index4(c, p, q, n, g.p, g.q, g.n);
           if (op == PoolOp::kMax) {
-            dst[out] = best;
+            dst[out] = static_cast<T>(best);
             argmax[out] = static_cast<int32_t>(chosen);
           } else {
-            dst[out] = count == 0 ? 0.0 : total / static_cast<double>(count);
+            dst[out] = static_cast<T>(count == 0 ? 0.0 : total / static_cast<double>(count));
           }
         }
       }
@@ -126,18 +127,25 @@ void PoolFprop(PoolOp op, const PoolGeometry& g, const double* src, double* dst,
   }
 }
 
-void PoolBprop(PoolOp op, const PoolGeometry& g, const double* dst, const int32_t* argmax, double* src) {
-  std::fill(src, src + g.c * g.h * g.w * g.n, 0.0);
+void CheckArgmax(const PoolGeometry& g, const int32_t* argmax) {
+  int64_t count = g.c * g.p * g.q * g.n;
+  for (int64_t i = 0; i < count; ++i) {
+    if (argmax[i] < -1 || argmax[i] >= g.h * g.w) {
+      throw ArgumentError("pool_bprop: argmax " + std::to_string(argmax[i]) + " is outside the " +
+                          std::to_string(g.h) + " x " + std::to_string(g.w) + " input");
+    }
+  }
+}
+
+template <typename T>
+void PoolBprop(PoolOp op, const PoolGeometry& g, const T* dst, const int32_t* argmax, T* src) {
+  std::fill(src, src + g.c * g.h * g.w * g.n, T(0));
   for (int64_t c = 0; c < g.c; ++c) {
     for (int64_t p = 0; p < g.p; ++p) {
       for (int64_t q = 0; q < g.q; ++q) {
         for (int64_t n = 0; n < g.n; ++n) {
           int64_t out = Index4(c, p, q, n, g.p, g.q, g.n);
           if (op == PoolOp::kMax) {
-            if (argmax[out] >= g.h * g.w) {
-              throw ArgumentError("pool_bprop: argmax " + std::to_string(argmax[out]) + " is outside the " +
-                                  std::to_string(g.h) + " x " + std::to_string(g.w) + " input");
-            }
             if (argmax[out] >= 0) src[(c * g.h * g.w + argmax[out]) * g.n + n] += dst[out];
             continue;
           }
@@ -147,13 +155,18 @@ void PoolBprop(PoolOp op, const PoolGeometry& g, const double* dst, const int32_
           int64_t w1 = std::min<int64_t>(q * g.stride_w - g.pad_w + g.s, g.w);
           int64_t count = std::max<int64_t>(h1 - h0, 0) * std::max<int64_t>(w1 - w0, 0);
           for (int64_t h = h0; h < h1; ++h) {
-            for (int64_t w = w0; w < w1; ++w) src[Index4(c, h, w, n, g.h, g.w, g.n)] += dst[out] / count;
+            for (int64_t w = w0; w < w1; ++w) src[Index4(c, h, w, n, g.h, g.w, g.n)] += dst[out] / T(count);
           }
         }
       }
     }
   }
 }
+
+template void PoolFprop<float>(PoolOp, const PoolGeometry&, const float*, float*, int32_t*);
+template void PoolFprop<double>(PoolOp, const PoolGeometry&, const double*, double*, int32_t*);
+template void PoolBprop<float>(PoolOp, const PoolGeometry&, const float*, const int32_t*, float*);
+template void PoolBprop<double>(PoolOp, const PoolGeometry&, const double*, const int32_t*, double*);
 
 namespace {
 
@@ -300,7 +313,7 @@ void PoolOnHost(Backend& backend, const PoolArgs& args, bool bprop, bool warn) {
   std::vector<int32_t> argmax(static_cast<size_t>(args.op == PoolOp::kMax ? dst_count : 0));
   if (!bprop) {
     std::vector<double> dst(static_cast<size_t>(dst_count));
-    PoolFprop(args.op, g, Read(backend, args.src, src_count, args.dtype).data(), dst.data(), argmax.data());
+    PoolFprop<double>(args.op, g, Read(backend, args.src, src_count, args.dtype).data(), dst.data(), argmax.data());
     Write(backend, args.dst, dst, args.dtype);
     if (args.op == PoolOp::kMax) {
       backend.copy_in(*args.argmax.buffer, static_cast<size_t>(args.argmax.offset) * 4, argmax.data(), argmax.size() * 4);
@@ -310,8 +323,9 @@ void PoolOnHost(Backend& backend, const PoolArgs& args, bool bprop, bool warn) {
   if (args.op == PoolOp::kMax) {
     backend.copy_out(*args.argmax.buffer, static_cast<size_t>(args.argmax.offset) * 4, argmax.data(), argmax.size() * 4);
   }
+  if (args.op == PoolOp::kMax) CheckArgmax(g, argmax.data());
   std::vector<double> src(static_cast<size_t>(src_count));
-  PoolBprop(args.op, g, Read(backend, args.dst, dst_count, args.dtype).data(), argmax.data(), src.data());
+  PoolBprop<double>(args.op, g, Read(backend, args.dst, dst_count, args.dtype).data(), argmax.data(), src.data());
   Write(backend, args.src, src, args.dtype);
 }
 

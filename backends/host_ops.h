@@ -14,8 +14,15 @@ namespace neon::host_ops {
 void ConvFprop(const ConvGeometry& g, const double* src, const double* filter, double* dst);
 void ConvBpropData(const ConvGeometry& g, const double* dst, const double* filter, double* src);
 void ConvBpropFilter(const ConvGeometry& g, const double* src, const double* dst, double* filter);
-void PoolFprop(PoolOp op, const PoolGeometry& g, const double* src, double* dst, int32_t* argmax);
-void PoolBprop(PoolOp op, const PoolGeometry& g, const double* dst, const int32_t* argmax, double* src);
+// Pooling for T = float or double (sums in double). A channel's data is contiguous, so a
+// caller may run a channel range by offsetting the pointers and setting g.c.
+template <typename T>
+void PoolFprop(PoolOp op, const PoolGeometry& g, const T* src, T* dst, int32_t* argmax);
+// Expects argmax checked by CheckArgmax.
+template <typename T>
+void PoolBprop(PoolOp op, const PoolGeometry& g, const T* dst, const int32_t* argmax, T* src);
+// Throws ArgumentError unless every argmax index is -1 or inside its channel's H x W input.
+void CheckArgmax(const PoolGeometry& g, const int32_t* argmax);
 
 // Checks geometry (sizes >= 1, output sizes consistent) and that every operand fits its
 // buffer; throws ArgumentError naming the op and the numbers.

@@ -12,6 +12,7 @@
 
 #include "backends/cpu/fused.h"
 #include "backends/cpu/gemm.h"
+#include "backends/cpu/pool.h"
 #include "backends/cpu/random.h"
 #include "backends/cpu/simd_kernels.h"
 #include "backends/host_buffer.h"
@@ -108,7 +109,8 @@ void CpuBackend::fill_random(const RandomArgs& args) {
 CpuBackend::~CpuBackend() = default;
 
 bool CpuBackend::supports(std::string_view feature) const {
-  return feature == "conv_fprop" || feature == "conv_bprop_data" || feature == "conv_bprop_filter";
+  return feature == "conv_fprop" || feature == "conv_bprop_data" || feature == "conv_bprop_filter" ||
+         feature == "pool_fprop" || feature == "pool_bprop";
 }
 
 void CpuBackend::Conv(const ConvArgs& args, ConvPass pass) {
@@ -127,6 +129,18 @@ void CpuBackend::Conv(const ConvArgs& args, ConvPass pass) {
 void CpuBackend::conv_fprop(const ConvArgs& args) { Conv(args, ConvPass::kFprop); }
 void CpuBackend::conv_bprop_data(const ConvArgs& args) { Conv(args, ConvPass::kBpropData); }
 void CpuBackend::conv_bprop_filter(const ConvArgs& args) { Conv(args, ConvPass::kBpropFilter); }
+
+void CpuBackend::Pool(const PoolArgs& args, bool bprop) {
+  const char* op = bprop ? "pool_bprop" : "pool_fprop";
+  host_ops::CheckPool(args, op);
+  CheckOwned(args.src.buffer, op);
+  CheckOwned(args.dst.buffer, op);
+  if (args.op == PoolOp::kMax) CheckOwned(args.argmax.buffer, op);
+  cpu::Pool(args, bprop, num_threads_);
+}
+
+void CpuBackend::pool_fprop(const PoolArgs& args) { Pool(args, false); }
+void CpuBackend::pool_bprop(const PoolArgs& args) { Pool(args, true); }
 
 std::unique_ptr<Backend> MakeCpuBackend(int num_threads) { return std::make_unique<CpuBackend>(num_threads); }
 

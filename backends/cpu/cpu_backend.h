@@ -26,11 +26,14 @@ class CpuBackend final : public Backend {
   void fill_random(const RandomArgs& args) override;
   // Work runs synchronously on the calling thread's OpenMP pool: nothing is queued.
   void synchronize() override {}
-  // float32 convolution through oneDNN; float64 and pooling run the reference loops in place.
+  // float32 convolution through oneDNN (float64: the reference loops); pooling runs the
+  // reference loops in place, a channel per thread.
   bool supports(std::string_view feature) const override;
   void conv_fprop(const ConvArgs& args) override;
   void conv_bprop_data(const ConvArgs& args) override;
   void conv_bprop_filter(const ConvArgs& args) override;
+  void pool_fprop(const PoolArgs& args) override;
+  void pool_bprop(const PoolArgs& args) override;
 
   // Threads each launch may use.
   int num_threads() const { return num_threads_; }
@@ -39,6 +42,7 @@ class CpuBackend final : public Backend {
   void CheckOwned(const Buffer* buffer, const char* what) const;
 
   void Conv(const ConvArgs& args, ConvPass pass);
+  void Pool(const PoolArgs& args, bool bprop);
 
   int num_threads_;
   DeviceInfo info_;

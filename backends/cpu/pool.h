@@ -1,0 +1,12 @@
+// Pooling on the cpu backend: the reference loops (host_ops.h) run in place on
+// host memory, one channel per task on the backend's OpenMP threads.
+#pragma once
+
+#include "graph/conv_args.h"
+
+namespace neon::cpu {
+
+// Arguments already checked (host_ops::CheckPool).
+void Pool(const PoolArgs& args, bool bprop, int num_threads);
+
+}  // namespace neon::cpu
