@@ -3,7 +3,7 @@
 // the same oneDNN primitives called directly in the same run (activations kept in
 // the primitive's own layout, no reorders: the best a direct oneDNN user gets).
 // Prints `conv layer/oneDNN speed: X` (oneDNN time / layer time); also max pooling
-// 2x2 through the Pooling layer. tools/bench/conv_torch.py adds PyTorch.
+// 2x2 and batch norm through their layers. tools/bench/conv_torch.py adds PyTorch.
 //
 // Run: tools/bazel run //layers:conv_benchmark -- [--threads N] [--reps 11]
 #include <oneapi/dnnl/dnnl.hpp>
@@ -122,6 +122,19 @@ int Main(int argc, char** argv) {
     be->synchronize();
   });
 
+  auto bn = std::make_shared<BatchNorm>(0.9, 1e-5, "bn");
+  auto bn_root = std::make_shared<Sequential>(std::vector<std::shared_ptr<Layer>>{bn}, "batchnorm");
+  bn_root->set_context({be.get(), kN, DType::kFloat32});
+  bn_root->configure({kC, kH, kW});
+  bn_root->allocate();
+  Tensor bn_error = empty(*be, {kC, kH, kW, kN});
+  double batchnorm = MedianSeconds(reps, [&] {
+    bn_root->fprop(x);
+    bn_error.assign(error);  // bprop works in place on its error
+    bn_root->bprop(bn_error);
+    be->synchronize();
+  });
+
   double flops = 3.0 * 2.0 * kN * kK * kH * kW * kC * 9;
   std::printf("conv 3x3, %lld -> %lld channels, %lldx%lld, batch %lld, float32 on %s (%s)\n",
               static_cast<long long>(kC), static_cast<long long>(kK), static_cast<long long>(kH),
@@ -136,7 +149,8 @@ int Main(int argc, char** argv) {
     std::printf("conv layer/oneDNN speed: %.2f\n", direct / layer);
   }
   std::printf("  max pooling 2x2 fprop + bprop                  median %8.3f ms\n", pooling * 1e3);
-  std::printf("CONV_STEP_SECONDS %.9f\nPOOL_STEP_SECONDS %.9f\n", layer, pooling);
+  std::printf("  batch norm fprop + bprop (with an error copy)  median %8.3f ms\n", batchnorm * 1e3);
+  std::printf("CONV_STEP_SECONDS %.9f\nPOOL_STEP_SECONDS %.9f\nBN_STEP_SECONDS %.9f\n", layer, pooling, batchnorm);
   return 0;
 }
 
