@@ -90,12 +90,14 @@ std::unique_ptr<Backend> CreateAuto() {
 std::unique_ptr<Backend> CreateBackend(std::string_view spec) {
   if (spec == "auto") return CreateAuto();
   if (spec.substr(0, 7) == "plugin:") {
+    // The path ends at the first ".so:" (so a path may hold ':'); the argument is everything after.
     std::string rest(spec.substr(7));
-    size_t colon = rest.find(':');
-    if (colon == 0 || rest.empty()) {
+    size_t end = rest.find(".so:");
+    end = end == std::string::npos ? rest.size() : end + 3;
+    if (end == 0) {
       throw ArgumentError("backend '" + std::string(spec) + "': missing library path (expected plugin:/path/lib.so)");
     }
-    return LoadPluginBackend(rest.substr(0, colon), colon == std::string::npos ? "" : rest.substr(colon + 1));
+    return LoadPluginBackend(rest.substr(0, end), end < rest.size() ? rest.substr(end + 1) : "");
   }
   std::string_view kind = spec.substr(0, spec.find(':'));
   const Registration* registration = FindKind(kind);

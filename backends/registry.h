@@ -1,5 +1,6 @@
 // The backend registry: turns a name ("reference", "cpu", "opencl",
-// "opencl:N", "auto", or "plugin:/path/libfoo.so") into a Backend. Several
+// "opencl:N", "auto", or "plugin:/path/libfoo.so[:argument]", the path ending
+// at its first ".so") into a Backend. Several
 // backends can live in one process; there is no global backend.
 #pragma once
 

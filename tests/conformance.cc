@@ -1,6 +1,8 @@
 #include "tests/conformance.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <map>
 #include <random>
@@ -14,6 +16,26 @@ Backend& SharedBackend(const std::string& spec) {
   std::unique_ptr<Backend>& slot = (*backends)[spec];
   if (!slot) slot = CreateBackend(spec);
   return *slot;
+}
+
+std::vector<std::string> BackendsUnderTest() {
+  const char* env = std::getenv("NEON_CONFORMANCE_BACKENDS");
+  if (env == nullptr || *env == '\0') return AvailableBackends();
+  std::vector<std::string> specs;
+  std::string text = env;
+  for (size_t start = 0; start <= text.size();) {
+    size_t comma = std::min(text.find(',', start), text.size());
+    if (comma > start) specs.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return specs;
+}
+
+bool SupportsCase(Backend& backend, const Case& test_case) {
+  if (backend.info().supports_float64) return true;
+  bool float64 = test_case.output_dtype == DType::kFloat64;
+  for (const InputSpec& input : test_case.inputs) float64 |= input.dtype == DType::kFloat64;
+  return !float64;
 }
 
 std::vector<double> DrawValues(const InputSpec& spec, uint32_t seed) {

@@ -36,7 +36,7 @@ TEST_P(GradientConformanceTest, MatchesReference) {
 
 std::vector<Param> AllParams() {
   std::vector<Param> params;
-  for (const std::string& backend : AvailableBackends()) {
+  for (const std::string& backend : BackendsUnderTest()) {
     for (size_t i = 0; i < GradientCases().size(); ++i) {
       params.emplace_back(backend, i, DType::kFloat32);
       // A device without float64 is not asked for it.
