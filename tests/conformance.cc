@@ -1,6 +1,7 @@
 #include "tests/conformance.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -8,6 +9,7 @@
 #include <random>
 
 #include "backends/registry.h"
+#include "graph/error.h"
 
 namespace neon::conformance {
 
@@ -92,7 +94,7 @@ Comparison CompareResults(const std::vector<double>& reference, const std::vecto
       bool same = (std::isnan(r) && std::isnan(d)) || r == d;
       if (!same) {
         return {false, "non-finite mismatch at element " + std::to_string(i) + ": reference " + std::to_string(r) +
-                           ", device " + std::to_string(d)};
+                           ", device " + std::to_string(d), 0.0, true};
       }
       continue;
     }
@@ -105,12 +107,104 @@ Comparison CompareResults(const std::vector<double>& reference, const std::vecto
     }
   }
   double nmse = squared_reference > 0 ? squared_error / squared_reference : squared_error;
+  result.nmse = nmse;
   if (!(nmse <= tolerance)) {
     result.ok = false;
     result.message = "NMSE " + std::to_string(nmse) + " > " + std::to_string(tolerance) + "; worst at element " +
                      std::to_string(worst) + ": reference " + std::to_string(reference[worst]) + ", device " +
                      std::to_string(device[worst]);
   }
+  return result;
+}
+
+namespace {
+
+constexpr double kSentinel = -12345.5;
+
+// Output view inside a larger sentinel-filled tensor: contiguous rows with guard rows around, or a
+// strided window with guard rows and columns.
+struct GuardedOutput {
+  Tensor whole;
+  Tensor view;
+};
+
+GuardedOutput MakeOutput(Backend& backend, const Shape& shape, DType dtype, bool strided) {
+  int64_t rows = shape[0];
+  int64_t cols = shape[1];
+  GuardedOutput out;
+  out.whole = full(backend, {rows + 2, cols + (strided ? 2 : 0)}, kSentinel, dtype, "guarded");
+  out.view = out.whole.rows(1, rows + 1);
+  if (strided) out.view = out.view.cols(1, cols + 1);
+  return out;
+}
+
+std::string SentinelDamage(const GuardedOutput& out) {
+  std::vector<double> whole = out.whole.get<double>();
+  int64_t cols = out.whole.shape()[1];
+  int64_t rows = out.whole.shape()[0];
+  bool strided = cols != out.view.shape()[1];
+  for (int64_t i = 0; i < rows; ++i) {
+    for (int64_t j = 0; j < cols; ++j) {
+      bool inside = i >= 1 && i < rows - 1 && (!strided || (j >= 1 && j < cols - 1));
+      double value = whole[static_cast<size_t>(i * cols + j)];
+      bool sentinel = value == kSentinel || (out.whole.dtype() == DType::kInt32 && value == -12345);
+      if (!inside && !sentinel) {
+        return "write outside the output at guard position (" + std::to_string(i) + ", " + std::to_string(j) + ")";
+      }
+    }
+  }
+  return "";
+}
+
+// The case's result on `backend`: its own run, or the op-tree assigned into a guarded output.
+std::vector<double> Evaluate(Backend& backend, const Case& test_case, const std::vector<std::vector<double>>& values,
+                             bool strided_output, std::string& damage) {
+  if (test_case.run) return test_case.run(backend);
+  std::vector<Tensor> inputs;
+  for (size_t i = 0; i < test_case.inputs.size(); ++i) {
+    inputs.push_back(MakeInput(backend, test_case.inputs[i], values[i]));
+  }
+  Expr value = test_case.build(inputs);
+  GuardedOutput out = MakeOutput(backend, value.shape(), test_case.output_dtype, strided_output);
+  if (test_case.uses_rand) backend.set_seed(20261124);
+  out.view.assign(value);
+  damage = SentinelDamage(out);
+  return out.view.get<double>();
+}
+
+}  // namespace
+
+CaseResult RunCase(const std::vector<Case>& cases, size_t index, Backend& device, Backend& reference) {
+  const Case& test_case = cases[index];
+  CaseResult result;
+  if (!SupportsCase(device, test_case)) {
+    result.skipped = true;
+    result.message = "float64 case on a device without float64";
+    return result;
+  }
+  std::vector<std::vector<double>> values;
+  for (size_t i = 0; i < test_case.inputs.size(); ++i) {
+    values.push_back(DrawValues(test_case.inputs[i], static_cast<uint32_t>(index * 31 + i)));
+  }
+  const bool strided_output = index % 2 == 1;
+  std::string reference_damage;
+  std::vector<double> expected = Evaluate(reference, test_case, values, strided_output, reference_damage);
+  if (!reference_damage.empty()) throw BackendError("reference: " + reference_damage);
+  std::vector<double> actual;
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    actual = Evaluate(device, test_case, values, strided_output, result.sentinel_damage);
+  } catch (const std::exception& error) {
+    result.ok = false;
+    result.message = std::string("threw: ") + error.what();
+    return result;
+  }
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  Comparison comparison = CompareResults(expected, actual, test_case.tolerance);
+  result.nmse = comparison.nmse;
+  result.nonfinite_mismatch = comparison.nonfinite_mismatch;
+  result.ok = comparison.ok && result.sentinel_damage.empty();
+  result.message = !result.sentinel_damage.empty() ? result.sentinel_damage : comparison.message;
   return result;
 }
 

@@ -1,6 +1,7 @@
 // The cross-device conformance suite: each case builds an op-tree over inputs
 // made from the same host data on two backends, assigns it on both, and
 // compares the backend under test with `reference`. Adding an op adds a case.
+// This one case registry feeds the GoogleTest suites and `neon check`.
 #pragma once
 
 #include <functional>
@@ -38,6 +39,11 @@ struct Case {
   double tolerance = 1e-7;
   // Draw rand() from the same seed on both backends before evaluating.
   bool uses_rand = false;
+  // The table `neon check` reports it in ("unary", "binary", ...), set by the registry.
+  std::string family;
+  // Instead of inputs + build: the whole case run on a backend, giving host values to compare
+  // (random fills and gradients, which are not one assignment).
+  std::function<std::vector<double>(Backend&)> run;
 };
 
 // One backend per spec for the whole test program (devices are expensive to open).
@@ -62,10 +68,33 @@ std::vector<double> DrawValues(const InputSpec& spec, uint32_t seed);
 struct Comparison {
   bool ok = true;
   std::string message;  // what differed, when not ok
+  double nmse = 0.0;
+  bool nonfinite_mismatch = false;  // NaN / +Inf / -Inf at different positions
 };
 
 // NMSE over finite positions, plus identical NaN / +Inf / -Inf positions.
 Comparison CompareResults(const std::vector<double>& reference, const std::vector<double>& device,
                           double tolerance);
+
+// The outcome of one case on one backend.
+struct CaseResult {
+  bool ok = true;
+  bool skipped = false;          // a float64 case on a device without float64
+  std::string message;           // what differed, when not ok
+  double nmse = 0.0;
+  bool nonfinite_mismatch = false;
+  std::string sentinel_damage;   // a write outside the output, when there was one
+  double seconds = 0.0;          // on the device under test
+};
+
+// Runs case `index` of `cases` on `device` and on `reference` and compares them. Errors the
+// device throws are a failed case; errors of the reference propagate.
+CaseResult RunCase(const std::vector<Case>& cases, size_t index, Backend& device, Backend& reference);
+
+// The random-fill cases: each distribution, float32 and float64, strided views, nonzero stream offsets.
+void AddRandomFillCases(std::vector<Case>& cases);
+
+// Every case `neon check` runs: AllCases() and every gradient case in float32 and float64.
+const std::vector<Case>& CheckCases();
 
 }  // namespace neon::conformance
