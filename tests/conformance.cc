@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <limits>
 #include <map>
@@ -110,9 +111,10 @@ Comparison CompareResults(const std::vector<double>& reference, const std::vecto
   result.nmse = nmse;
   if (!(nmse <= tolerance)) {
     result.ok = false;
-    result.message = "NMSE " + std::to_string(nmse) + " > " + std::to_string(tolerance) + "; worst at element " +
-                     std::to_string(worst) + ": reference " + std::to_string(reference[worst]) + ", device " +
-                     std::to_string(device[worst]);
+    char text[160];
+    std::snprintf(text, sizeof(text), "NMSE %.3g > %.3g; worst at element %zu: reference %.9g, device %.9g", nmse,
+                  tolerance, worst, reference[worst], device[worst]);
+    result.message = text;
   }
   return result;
 }

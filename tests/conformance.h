@@ -40,10 +40,10 @@ struct Case {
   // Draw rand() from the same seed on both backends before evaluating.
   bool uses_rand = false;
   // The table `neon check` reports it in ("unary", "binary", ...), set by the registry.
-  std::string family;
+  std::string family = "";
   // Instead of inputs + build: the whole case run on a backend, giving host values to compare
   // (random fills and gradients, which are not one assignment).
-  std::function<std::vector<double>(Backend&)> run;
+  std::function<std::vector<double>(Backend&)> run = nullptr;
 };
 
 // One backend per spec for the whole test program (devices are expensive to open).
@@ -93,6 +93,10 @@ CaseResult RunCase(const std::vector<Case>& cases, size_t index, Backend& device
 
 // The random-fill cases: each distribution, float32 and float64, strided views, nonzero stream offsets.
 void AddRandomFillCases(std::vector<Case>& cases);
+
+// Rules ordinary assignments do not reach: GEMM with NaN in C, batches, rint halves, empty axes,
+// a second rand() draw, argument validation.
+void AddContractCases(std::vector<Case>& cases);
 
 // Every case `neon check` runs: AllCases() and every gradient case in float32 and float64.
 const std::vector<Case>& CheckCases();

@@ -245,6 +245,7 @@ std::vector<Case> BuildCases() {
       {"unary", AddUnary},     {"binary", AddBinary},     {"reduction", AddReductions},
       {"view", AddViews},      {"dot", AddDot},           {"compound", AddCompound},
       {"dtype", AddDtypes},    {"philox", AddRandom},     {"random_fill", AddRandomFillCases},
+      {"contract", AddContractCases},
   };
   std::vector<Case> cases;
   for (const auto& [family, add] : families) {

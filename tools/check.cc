@@ -39,12 +39,13 @@ bool Matches(const std::string& pattern, const std::string& name) {
 std::vector<size_t> SelectCases(const std::string& pattern) {
   std::vector<size_t> selected;
   for (size_t i = 0; i < CheckCases().size(); ++i) {
-    if (CheckCases()[i].name == pattern) return {i};  // an exact name (as "reproduce:" prints) is that case alone
-    if (Matches(pattern, CheckCases()[i].name)) selected.push_back(i);
+    const Case& test_case = CheckCases()[i];
+    if (test_case.name == pattern) return {i};  // an exact name (as "reproduce:" prints) is that case alone
+    if (test_case.family == pattern || Matches(pattern, test_case.name)) selected.push_back(i);
   }
   if (selected.empty()) {
     throw ArgumentError("--cases=" + pattern + " matches none of the " + std::to_string(CheckCases().size()) +
-                        " cases (a glob such as 'exp_*' or a substring such as 'argmax')");
+                        " cases (a family such as 'unary', a glob such as 'exp_*' or a substring such as 'argmax')");
   }
   return selected;
 }

@@ -9,7 +9,7 @@ namespace neon {
 
 struct CheckOptions {
   std::string backend;   // the spec under test
-  std::string cases;     // a glob over case names, or a substring; "" runs every case
+  std::string cases;     // a family, a glob over case names, or a substring; "" runs every case
   std::string json;      // report file, "" for none
 };
 
