@@ -14,8 +14,12 @@
 namespace neon {
 
 // A new backend for `spec` (see above). Unknown names throw ArgumentError listing the valid ones;
-// a known backend whose device is missing throws BackendError saying how to install it.
+// a known backend whose device is missing throws BackendError saying how to install it. With
+// NEON_VALIDATE=1 the backend is shadow-validated against reference (backends/shadow_backend.h).
 std::unique_ptr<Backend> CreateBackend(std::string_view spec);
+
+// Whether $NEON_VALIDATE is "1" (what `neon --validate` sets).
+bool ShadowValidationRequested();
 
 // The spec to use when the user gave none: $NEON_BACKEND, else "auto".
 std::string DefaultBackendSpec();

@@ -78,47 +78,6 @@ Tensor MakeInput(Backend& backend, const InputSpec& spec, const std::vector<doub
   return logical;
 }
 
-Comparison CompareResults(const std::vector<double>& reference, const std::vector<double>& device,
-                          double tolerance) {
-  Comparison result;
-  if (reference.size() != device.size()) {
-    return {false, "sizes differ: " + std::to_string(reference.size()) + " vs " + std::to_string(device.size())};
-  }
-  double squared_error = 0.0;
-  double squared_reference = 0.0;
-  size_t worst = 0;
-  double worst_error = -1.0;
-  for (size_t i = 0; i < reference.size(); ++i) {
-    double r = reference[i];
-    double d = device[i];
-    if (!std::isfinite(r) || !std::isfinite(d)) {
-      bool same = (std::isnan(r) && std::isnan(d)) || r == d;
-      if (!same) {
-        return {false, "non-finite mismatch at element " + std::to_string(i) + ": reference " + std::to_string(r) +
-                           ", device " + std::to_string(d), 0.0, true};
-      }
-      continue;
-    }
-    double error = (r - d) * (r - d);
-    squared_error += error;
-    squared_reference += r * r;
-    if (error > worst_error) {
-      worst_error = error;
-      worst = i;
-    }
-  }
-  double nmse = squared_reference > 0 ? squared_error / squared_reference : squared_error;
-  result.nmse = nmse;
-  if (!(nmse <= tolerance)) {
-    result.ok = false;
-    char text[160];
-    std::snprintf(text, sizeof(text), "NMSE %.3g > %.3g; worst at element %zu: reference %.9g, device %.9g", nmse,
-                  tolerance, worst, reference[worst], device[worst]);
-    result.message = text;
-  }
-  return result;
-}
-
 namespace {
 
 constexpr double kSentinel = -12345.5;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/compare.h"
 #include "graph/expr.h"
 
 namespace neon::conformance {
@@ -64,17 +65,6 @@ Tensor MakeInput(Backend& backend, const InputSpec& spec, const std::vector<doub
 
 // Deterministic host values for an input.
 std::vector<double> DrawValues(const InputSpec& spec, uint32_t seed);
-
-struct Comparison {
-  bool ok = true;
-  std::string message;  // what differed, when not ok
-  double nmse = 0.0;
-  bool nonfinite_mismatch = false;  // NaN / +Inf / -Inf at different positions
-};
-
-// NMSE over finite positions, plus identical NaN / +Inf / -Inf positions.
-Comparison CompareResults(const std::vector<double>& reference, const std::vector<double>& device,
-                          double tolerance);
 
 // The outcome of one case on one backend.
 struct CaseResult {

@@ -3,24 +3,12 @@
 #include <vector>
 
 #include "backends/validate.h"
+#include "backends/wrapped_buffer.h"
 #include "graph/error.h"
 
 namespace neon::conformance {
 
 namespace {
-
-// A buffer of the faulty backend: the inner backend's buffer under the wrapper's name.
-class WrappedBuffer final : public Buffer {
- public:
-  WrappedBuffer(Backend& backend, std::shared_ptr<Buffer> inner)
-      : Buffer(backend, inner->size_bytes()), inner_(std::move(inner)) {}
-  static Buffer* Inner(const Buffer* buffer) {
-    return buffer == nullptr ? nullptr : static_cast<const WrappedBuffer*>(buffer)->inner_.get();
-  }
-
- private:
-  std::shared_ptr<Buffer> inner_;
-};
 
 // Program with every rint(x) replaced by rint(x + sgn(x) * eps): exact halves move away from zero.
 std::vector<Instr> RoundHalvesAway(const std::vector<Instr>& program, int eps_slot) {
@@ -126,11 +114,7 @@ class FaultyBackend final : public Backend {
   void synchronize() override { inner_->synchronize(); }
 
  private:
-  // Our buffers unwrapped; anything else passed on as it is, for the inner backend to reject.
-  Buffer* Inner(const Buffer* buffer) const {
-    if (buffer != nullptr && &buffer->backend() == this) return WrappedBuffer::Inner(buffer);
-    return const_cast<Buffer*>(buffer);
-  }
+  Buffer* Inner(const Buffer* buffer) const { return WrappedBuffer::Unwrap(*this, buffer); }
 
   // Runs a call on the inner backend; with kSkipsArgumentValidation its ArgumentErrors vanish.
   template <typename Function>

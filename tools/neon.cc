@@ -66,6 +66,10 @@ int Main(int argc, char** argv) {
   int threads = 0;
   app.add_option("--threads", threads, "threads of the cpu backend (default: $NEON_NUM_THREADS or every core)")
       ->check(CLI::Range(1, 4096));
+  bool validate = false;
+  app.add_flag("--validate", validate,
+               "shadow-validate every stage against reference and stop at the first that differs "
+               "(a debugging mode; also NEON_VALIDATE=1)");
   CLI::App* devices = app.add_subcommand("devices", "list backends and devices (and plugins on $NEON_BACKEND_PATH)");
   CLI::App* check = app.add_subcommand("check", "run the conformance cases on --backend against reference");
   CheckOptions check_options;
@@ -82,6 +86,7 @@ int Main(int argc, char** argv) {
   }
   // The cpu backend reads its thread count from the environment when it is created.
   if (threads > 0) setenv("NEON_NUM_THREADS", std::to_string(threads).c_str(), 1);
+  if (validate) setenv("NEON_VALIDATE", "1", 1);  // every backend the registry creates from here on
   try {
     if (devices->parsed()) return ListDevicesCommand(backend_spec);
     if (check->parsed()) {
