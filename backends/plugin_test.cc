@@ -102,6 +102,15 @@ TEST(PluginExample, RuntimeValidatesEveryCall) {
   random.rows = 2;
   random.cols = 4;
   EXPECT_THROW(backend->fill_random(random), ArgumentError);
+  // argmax over an empty axis has no index: the runtime says so before the plugin could.
+  FusedKernel argmax;
+  argmax.input_dtypes = {DType::kFloat32};
+  argmax.body = {{OpKind::kTensor, -1, -1, 0}};
+  argmax.has_reduction = true;
+  argmax.reduce_op = OpKind::kArgmax;
+  argmax.reduce_axis = 0;
+  const TensorRef view = {buffer.get(), 0, 4, 1, DType::kFloat32};
+  EXPECT_THROW(backend->run(argmax, {0, 4, {view}, view, {}}), ArgumentError);
 }
 
 TEST(PluginExample, DeviceWithoutFloat64IsNeverGivenFloat64) {

@@ -5,12 +5,12 @@
 // tools/bazel run //backends:shadow_benchmark -- [--backend=cpu] [--benchmark_repetitions=5]
 #include <benchmark/benchmark.h>
 
-#include <cstring>
 #include <string>
 
 #include "backends/registry.h"
 #include "backends/shadow_backend.h"
 #include "graph/expr.h"
+#include "tools/bench/backend_flag.h"
 #include "tools/bench/ratio_reporter.h"
 
 namespace neon {
@@ -53,14 +53,7 @@ BENCHMARK(BM_StepShadowValidated);
 }  // namespace neon
 
 int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--backend=", 10) == 0) {
-      neon::g_backend_spec = argv[i] + 10;
-      for (int j = i; j + 1 < argc; ++j) argv[j] = argv[j + 1];
-      --argc;
-      --i;
-    }
-  }
+  neon::g_backend_spec = neon::bench::TakeBackendFlag(argc, argv, neon::g_backend_spec);
   benchmark::Initialize(&argc, argv);
   neon::bench::RatioReporter reporter("BM_StepPlain");
   benchmark::RunSpecifiedBenchmarks(&reporter);

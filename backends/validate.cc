@@ -201,6 +201,14 @@ void CheckKernelLaunch(const FusedKernel& kernel, const KernelArgs& args, const 
       throw ArgumentError("run: reduce_axis " + std::to_string(kernel.reduce_axis) + ", expected 0, 1 or -1 (all)");
     }
   }
+  if (kernel.has_reduction && (kernel.reduce_op == OpKind::kArgmax || kernel.reduce_op == OpKind::kArgmin)) {
+    const int64_t length = kernel.reduce_axis == 0 ? args.rows : kernel.reduce_axis == 1 ? args.cols : args.rows * args.cols;
+    if (length == 0) {
+      throw ArgumentError("run: " + std::string(OpName(kernel.reduce_op)) + " over an empty axis (" +
+                          std::to_string(args.rows) + " x " + std::to_string(args.cols) + ", axis " +
+                          std::to_string(kernel.reduce_axis) + ") has no index");
+    }
+  }
   CheckProgram(kernel.body, false, kernel, args);
   if (kernel.has_reduction) CheckProgram(kernel.epilogue, true, kernel, args);
 

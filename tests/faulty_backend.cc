@@ -81,7 +81,7 @@ class FaultyBackend final : public Backend {
       program.body = RoundHalvesAway(kernel.body, kernel.num_params);
       program.epilogue = RoundHalvesAway(kernel.epilogue, kernel.num_params);
       program.num_params = kernel.num_params + 1;
-      inner_args.params.push_back(1e-9);
+      inner_args.params.push_back(1.0 / 1024);  // above float32 rounding at small halves
     }
     if (fault_ == Fault::kEmptyReductionLeavesOutput && kernel.has_reduction) {
       const int64_t length = kernel.reduce_axis == 0   ? args.rows

@@ -71,6 +71,22 @@ TEST(ShadowValidation, CatchesARandomFillThatIgnoresItsStreamOffset) {
   ExpectContains(report, "stream offset 12");
 }
 
+TEST(ShadowValidation, ReportShowsTheGeneratedOpenCLSource) {
+  std::unique_ptr<Backend> opencl;
+  try {
+    opencl = CreateBackend("opencl");
+  } catch (const BackendError& error) {
+    GTEST_SKIP() << "no OpenCL device: " << error.what();
+  }
+  std::unique_ptr<Backend> backend =
+      MakeShadowValidatedBackend(MakeFaultyBackend(std::move(opencl), Fault::kRintRoundsHalvesAwayFromZero));
+  Tensor x = array(*backend, std::vector<float>{0.5f, 2.5f}, {1, 2});
+  Tensor y = empty(*backend, {1, 2});
+  const std::string report = MismatchReport([&] { y.assign(rint(x)); });
+  ExpectContains(report, "OpenCL C source:");
+  ExpectContains(report, "__kernel");
+}
+
 TEST(ShadowValidation, CorrectBackendRunsUntouched) {
   std::unique_ptr<Backend> backend = MakeShadowValidatedBackend(CreateBackend("cpu"));
   Tensor x = array(*backend, std::vector<float>{1, 2, 3, 4, 5, 6}, {2, 3});

@@ -281,11 +281,6 @@ static NeonError* RunKernel(NeonDevice* device, const NeonKernel* kernel, const 
   const int op = kernel->reduce_op;
   const int64_t out_rows = axis == 1 ? args->rows : 1, out_cols = axis == 0 ? args->cols : 1;
   const int64_t length = axis == 0 ? args->rows : axis == 1 ? args->cols : args->rows * args->cols;
-  if (length == 0 && (op == NEON_OP_ARGMAX || op == NEON_OP_ARGMIN)) {
-    free(regs);
-    return Fail("argmax/argmin over an empty axis (%lld x %lld) has no index", (long long)args->rows,
-                (long long)args->cols);
-  }
   /* Reduce everything first: the output may alias an input of the body. */
   double* reduced = (double*)malloc(sizeof(double) * (size_t)(out_rows * out_cols + 1));
   if (reduced == NULL) {

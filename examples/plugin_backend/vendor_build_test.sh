@@ -24,4 +24,8 @@ done
 
 out=$("$neon" --backend=plugin:"$out_dir/libneon_example_backend.so" devices 2>&1) || fail "neon devices exited $?: $out"
 grep -q '^selected (--backend=plugin:.*): plugin:example$' <<<"$out" || fail "the plugin was not selected: $out"
+# Plugins on $NEON_BACKEND_PATH are listed by `neon devices` with what they declare.
+out=$(NEON_BACKEND_PATH="/no/such/dir:$out_dir" "$neon" --backend=reference devices 2>&1) || fail "devices exited $?: $out"
+grep -qF "plugin:example: example host-memory plugin ($out_dir/libneon_example_backend.so) [cpu, 1.0 GiB, 1 compute units, float64]" <<<"$out" ||
+  fail "the plugin on NEON_BACKEND_PATH is not listed: $out"
 echo "PASS"
