@@ -174,7 +174,7 @@ std::vector<NeonInstr> ToAbi(const std::vector<Instr>& program) {
 
 class PluginBackend final : public Backend {
  public:
-  PluginBackend(std::shared_ptr<PluginDevice> device) : device_(std::move(device)) {
+  explicit PluginBackend(std::shared_ptr<PluginDevice> device) : device_(std::move(device)) {
     NeonDeviceInfo info;
     std::memset(&info, 0, sizeof(info));
     info.struct_size = sizeof(info);

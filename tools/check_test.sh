@@ -4,6 +4,7 @@
 set -uo pipefail
 neon="$1"
 crashing="$2"
+example="$3"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 json=$(mktemp)
 trap 'rm -f "$json"' EXIT
@@ -25,6 +26,13 @@ grep -q '^FAIL argmax_axis0_127x129: crashed the process: signal 11' <<<"$out" |
 grep -q 'reproduce: neon check --backend=plugin:.* --cases=argmax_axis0_127x129$' <<<"$out" || fail "no reproduce line: $out"
 grep -qE '^reduction +[0-9]+ +[0-9]+ +[1-9]' <<<"$out" || fail "no failures counted in the reduction table: $out"
 grep -qE '^FAIL argmin_' <<<"$out" && fail "argmin cases failed after an argmax crash: $out"
+
+# The example plugin passes everything; without float64 it passes every other case.
+out=$("$neon" check --backend=plugin:"$example" 2>&1) || fail "check on the example plugin exited $?: $out"
+grep -qE '^neon check: [0-9]+ cases, [0-9]+ passed, 0 failed, 0 skipped on plugin:' <<<"$out" || fail "no clean summary: $out"
+out=$("$neon" check --backend=plugin:"$example":no-float64 2>&1) || fail "check without float64 exited $?: $out"
+grep -qE '^neon check: [0-9]+ cases, [0-9]+ passed, 0 failed, [1-9][0-9]* skipped on plugin:' <<<"$out" ||
+  fail "float64 cases not skipped, or failures, without float64: $out"
 
 err=$("$neon" --backend=reference check --cases='no_such_case' 2>&1 >/dev/null); code=$?
 [ "$code" -eq 2 ] || fail "--cases matching nothing exited $code, expected 2"

@@ -52,6 +52,7 @@ int ListDevicesCommand(const std::string& backend_spec) {
       std::cout << "plugin:" << library << ": unavailable (" << error.what() << ")\n";
     }
   }
+  if (selected->info().kind == "plugin") PrintDevice(selected->info());  // what it declares, not just its name
   std::cout << "selected (--backend=" << backend_spec << "): " << selected->info().name << "\n";
   return 0;
 }
