@@ -1,25 +1,26 @@
-// Backends built outside this tree, as shared libraries loaded at run time.
+// Backends built outside this tree: shared libraries speaking the C ABI of
+// backends/plugin_api.h, loaded at run time and adapted to `Backend`, so
+// everything above (IR, autodiff, layers) is unchanged.
 //
-// A plugin is a shared library compiled against this tree's headers (same
-// compiler and standard library) that exports:
-//
-//   extern "C" neon::Backend* neon_create_backend(const char* argument);
-//
-// returning a new backend (owned by the caller) or throwing neon::Error.
-// Select it with --backend=plugin:/path/to/libmybackend.so[:argument].
+// Select one with --backend=plugin:/path/to/libmine.so[:argument]. The library
+// is opened RTLD_NOW | RTLD_LOCAL and never unloaded. Every failure to load
+// (missing file, not a shared library, no entry symbol, another ABI major, a
+// required slot NULL, a struct_size too small) is a one-line BackendError
+// naming the file and what was expected.
 #pragma once
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "backends/backend.h"
 
 namespace neon {
 
-inline constexpr const char* kPluginEntryPoint = "neon_create_backend";
-using CreateBackendFunction = Backend* (*)(const char* argument);
-
-// Loads `path` (kept loaded for the life of the process) and creates its backend.
+// Loads `path` and creates its device with `argument` ("" when none).
 std::unique_ptr<Backend> LoadPluginBackend(const std::string& path, const std::string& argument);
+
+// The shared libraries in the directories of $NEON_BACKEND_PATH (':'-separated), sorted.
+std::vector<std::string> PluginLibrariesOnPath();
 
 }  // namespace neon

@@ -7,6 +7,7 @@
 #include "backends/opencl/opencl_device.h"
 #include "backends/plugin.h"
 #include "backends/reference/reference_backend.h"
+#include "backends/shadow_backend.h"
 #include "graph/error.h"
 
 namespace neon {
@@ -85,17 +86,17 @@ std::unique_ptr<Backend> CreateAuto() {
   throw BackendError("auto: no usable backend");
 }
 
-}  // namespace
-
-std::unique_ptr<Backend> CreateBackend(std::string_view spec) {
+std::unique_ptr<Backend> CreateUnvalidated(std::string_view spec) {
   if (spec == "auto") return CreateAuto();
   if (spec.substr(0, 7) == "plugin:") {
+    // The path ends at the first ".so:" (so a path may hold ':'); the argument is everything after.
     std::string rest(spec.substr(7));
-    size_t colon = rest.find(':');
-    if (colon == 0 || rest.empty()) {
+    size_t end = rest.find(".so:");
+    end = end == std::string::npos ? rest.size() : end + 3;
+    if (end == 0) {
       throw ArgumentError("backend '" + std::string(spec) + "': missing library path (expected plugin:/path/lib.so)");
     }
-    return LoadPluginBackend(rest.substr(0, colon), colon == std::string::npos ? "" : rest.substr(colon + 1));
+    return LoadPluginBackend(rest.substr(0, end), end < rest.size() ? rest.substr(end + 1) : "");
   }
   std::string_view kind = spec.substr(0, spec.find(':'));
   const Registration* registration = FindKind(kind);
@@ -104,6 +105,22 @@ std::unique_ptr<Backend> CreateBackend(std::string_view spec) {
   }
   int device = kind.size() == spec.size() ? -1 : ParseDeviceIndex(spec, spec.substr(kind.size() + 1));
   return registration->create(device);
+}
+
+}  // namespace
+
+bool ShadowValidationRequested() {
+  const char* env = std::getenv("NEON_VALIDATE");
+  return env != nullptr && std::string_view(env) == "1";
+}
+
+std::unique_ptr<Backend> CreateBackend(std::string_view spec) {
+  std::unique_ptr<Backend> backend = CreateUnvalidated(spec);
+  // The reference needs no shadow: it is the shadow.
+  if (ShadowValidationRequested() && backend->info().kind != "reference") {
+    return MakeShadowValidatedBackend(std::move(backend));
+  }
+  return backend;
 }
 
 std::string DefaultBackendSpec() {

@@ -1,5 +1,6 @@
 // The backend registry: turns a name ("reference", "cpu", "opencl",
-// "opencl:N", "auto", or "plugin:/path/libfoo.so") into a Backend. Several
+// "opencl:N", "auto", or "plugin:/path/libfoo.so[:argument]", the path ending
+// at its first ".so") into a Backend. Several
 // backends can live in one process; there is no global backend.
 #pragma once
 
@@ -13,8 +14,12 @@
 namespace neon {
 
 // A new backend for `spec` (see above). Unknown names throw ArgumentError listing the valid ones;
-// a known backend whose device is missing throws BackendError saying how to install it.
+// a known backend whose device is missing throws BackendError saying how to install it. With
+// NEON_VALIDATE=1 the backend is shadow-validated against reference (backends/shadow_backend.h).
 std::unique_ptr<Backend> CreateBackend(std::string_view spec);
+
+// Whether $NEON_VALIDATE is "1" (what `neon --validate` sets).
+bool ShadowValidationRequested();
 
 // The spec to use when the user gave none: $NEON_BACKEND, else "auto".
 std::string DefaultBackendSpec();

@@ -201,6 +201,14 @@ void CheckKernelLaunch(const FusedKernel& kernel, const KernelArgs& args, const 
       throw ArgumentError("run: reduce_axis " + std::to_string(kernel.reduce_axis) + ", expected 0, 1 or -1 (all)");
     }
   }
+  if (kernel.has_reduction && (kernel.reduce_op == OpKind::kArgmax || kernel.reduce_op == OpKind::kArgmin)) {
+    const int64_t length = kernel.reduce_axis == 0 ? args.rows : kernel.reduce_axis == 1 ? args.cols : args.rows * args.cols;
+    if (length == 0) {
+      throw ArgumentError("run: " + std::string(OpName(kernel.reduce_op)) + " over an empty axis (" +
+                          std::to_string(args.rows) + " x " + std::to_string(args.cols) + ", axis " +
+                          std::to_string(kernel.reduce_axis) + ") has no index");
+    }
+  }
   CheckProgram(kernel.body, false, kernel, args);
   if (kernel.has_reduction) CheckProgram(kernel.epilogue, true, kernel, args);
 
@@ -236,6 +244,42 @@ void CheckKernelLaunch(const FusedKernel& kernel, const KernelArgs& args, const 
   if (!ViewFits(*output.buffer, output.dtype, output.offset, {rows, cols})) {
     CheckViewBounds(*output.buffer, output.dtype, output.offset, {rows, cols}, "run: output");
   }
+}
+
+void CheckGemmLaunch(const GemmArgs& args, const Backend& backend) {
+  if (args.dtype != DType::kFloat32 && args.dtype != DType::kFloat64) {
+    throw ArgumentError("gemm: dtype " + std::string(DTypeName(args.dtype)) + ", expected float32 or float64");
+  }
+  if (args.m < 0 || args.n < 0 || args.k < 0 || args.batch < 1) {
+    throw ArgumentError("gemm: m=" + std::to_string(args.m) + " n=" + std::to_string(args.n) + " k=" +
+                        std::to_string(args.k) + " batch=" + std::to_string(args.batch) +
+                        ", expected non-negative sizes and batch >= 1");
+  }
+  if (args.c.trans) throw ArgumentError("gemm: C cannot be transposed");
+  const auto check = [&](const MatrixRef& matrix, int64_t rows, int64_t cols, const char* name) {
+    const std::string what = std::string("gemm ") + name;
+    CheckOwnedBy(matrix.buffer, backend, what);
+    CheckGemmOperand(matrix, args.dtype, rows, cols, args.batch, what);
+  };
+  check(args.a, args.m, args.k, "A");
+  check(args.b, args.k, args.n, "B");
+  check(args.c, args.m, args.n, "C");
+}
+
+void CheckRandomLaunch(const RandomArgs& args, const Backend& backend) {
+  if (args.rows < 0 || args.cols < 0) {
+    throw ArgumentError("fill_random: " + std::to_string(args.rows) + " x " + std::to_string(args.cols) +
+                        ", expected non-negative sizes");
+  }
+  if (args.distribution != Distribution::kUniform && args.distribution != Distribution::kNormal &&
+      args.distribution != Distribution::kBernoulli) {
+    throw ArgumentError("fill_random: unknown distribution " + std::to_string(static_cast<int>(args.distribution)) +
+                        ", expected uniform, normal or bernoulli");
+  }
+  const TensorRef& dst = args.dst;
+  CheckOwnedBy(dst.buffer, backend, "fill_random dst");
+  CheckViewBounds(*dst.buffer, dst.dtype, dst.offset, {{args.rows, dst.row_stride}, {args.cols, dst.col_stride}},
+                  "fill_random dst");
 }
 
 void CheckOwnedBy(const Buffer* buffer, const Backend& backend, const std::string& what) {

@@ -52,6 +52,13 @@ Extent OutputExtent(const FusedKernel& kernel, const KernelArgs& args);
 // Throws ArgumentError, or BackendError for an op a fused kernel cannot hold (e.g. dot).
 void CheckKernelLaunch(const FusedKernel& kernel, const KernelArgs& args, const Backend& backend);
 
+// A GEMM launch: float32/float64, non-negative sizes, batch >= 1, C not transposed, and every operand
+// owned by `backend` and inside its buffer. Throws ArgumentError.
+void CheckGemmLaunch(const GemmArgs& args, const Backend& backend);
+
+// A random fill: non-negative sizes, a known distribution, dst owned by `backend` and inside its buffer.
+void CheckRandomLaunch(const RandomArgs& args, const Backend& backend);
+
 // The buffer must exist and belong to `backend`.
 void CheckOwnedBy(const Buffer* buffer, const Backend& backend, const std::string& what);
 

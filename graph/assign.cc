@@ -27,7 +27,12 @@ Tensor& Tensor::assign(const Expr& value) {
     Binding indexed = Bind(value, *this, &index);
     plan = StorePlan(binding.key, Compile(value, *this, indexed, index));
   }
-  Execute(*plan, binding, *this);
+  try {
+    Execute(*plan, binding, *this);
+  } catch (const ShadowMismatchError& mismatch) {  // --validate: name the op-tree the stage came from
+    throw ShadowMismatchError(std::string(mismatch.what()) + "\n  while assigning " + value.ToString() +
+                              " to '" + name_ + "' " + ShapeString(shape_));
+  }
   return *this;
 }
 

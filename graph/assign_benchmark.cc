@@ -5,10 +5,10 @@
 // tools/bazel run //graph:assign_benchmark -- [--backend=NAME] [--benchmark_repetitions=10]
 #include <benchmark/benchmark.h>
 
-#include <cstring>
 #include <string>
 
 #include "backends/registry.h"
+#include "tools/bench/backend_flag.h"
 #include "tools/bench/ratio_reporter.h"
 #include "graph/bind.h"
 #include "graph/compile.h"
@@ -81,14 +81,7 @@ BENCHMARK(BM_AssignCachedTree);
 }  // namespace neon
 
 int main(int argc, char** argv) {
-  for (int i = 1; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--backend=", 10) == 0) {
-      neon::g_backend_spec = argv[i] + 10;
-      for (int j = i; j + 1 < argc; ++j) argv[j] = argv[j + 1];
-      --argc;
-      --i;
-    }
-  }
+  neon::g_backend_spec = neon::bench::TakeBackendFlag(argc, argv, neon::g_backend_spec);
   benchmark::Initialize(&argc, argv);
   neon::bench::RatioReporter reporter("BM_BackendRunOnly");
   benchmark::RunSpecifiedBenchmarks(&reporter);

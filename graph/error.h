@@ -24,6 +24,13 @@ class BackendError : public Error {
   using Error::Error;
 };
 
+// Shadow validation (--validate) found a stage whose result differs from `reference`; the
+// message is a multi-line report (stage, program, shapes, strides, NMSE, first differing element).
+class ShadowMismatchError : public BackendError {
+ public:
+  using BackendError::BackendError;
+};
+
 // A file could not be read or written, or its contents are malformed.
 class IoError : public Error {
  public:

@@ -1,10 +1,12 @@
 #include "graph/tensor.h"
 
 #include <numeric>
+#include <type_traits>
 
 #include "graph/error.h"
 #include "graph/expr.h"
 #include "graph/random_stream.h"
+#include "graph/scalar_ops.h"
 
 namespace neon {
 
@@ -14,6 +16,22 @@ std::vector<int64_t> RowMajorStrides(const Shape& shape) {
   std::vector<int64_t> strides(shape.size(), 1);
   for (int i = static_cast<int>(shape.size()) - 2; i >= 0; --i) strides[i] = strides[i + 1] * shape[i + 1];
   return strides;
+}
+
+// Host values converted the way a kernel stores them (int32: toward zero, saturated, NaN -> 0), so
+// set() and get() of another element type need no kernel in a wider dtype (a device may lack float64).
+template <typename To, typename From>
+std::vector<To> ConvertValues(const std::vector<From>& values) {
+  std::vector<To> converted(values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    const double value = static_cast<double>(values[i]);
+    if constexpr (std::is_same_v<To, int32_t>) {
+      converted[i] = ToInt32(value);
+    } else {
+      converted[i] = static_cast<To>(value);
+    }
+  }
+  return converted;
 }
 
 int64_t Product(const Shape& shape) {
@@ -149,9 +167,16 @@ Tensor& Tensor::fill_random(Distribution distribution, double a, double b) {
 template <typename Element>
 std::vector<Element> Tensor::get() const {
   if (!defined()) throw ArgumentError("get(): null tensor");
+  if (dtype_ != DTypeOf<Element>()) {
+    switch (dtype_) {
+      case DType::kFloat32: return ConvertValues<Element>(get<float>());
+      case DType::kFloat64: return ConvertValues<Element>(get<double>());
+      case DType::kInt32: return ConvertValues<Element>(get<int32_t>());
+    }
+  }
   Tensor source = *this;
-  if (!is_contiguous() || dtype_ != DTypeOf<Element>()) {
-    source = Tensor(backend(), shape_, DTypeOf<Element>(), name_);
+  if (!is_contiguous()) {
+    source = Tensor(backend(), shape_, dtype_, name_);
     source.assign(*this);
   }
   std::vector<Element> values(static_cast<size_t>(size()));
@@ -166,11 +191,18 @@ Tensor& Tensor::set(const std::vector<Element>& values) {
     throw ShapeError("set(): '" + name_ + "' has shape " + ShapeString(shape_) + " (" + std::to_string(size()) +
                      " elements), got " + std::to_string(values.size()) + " values");
   }
-  if (is_contiguous() && dtype_ == DTypeOf<Element>()) {
+  if (dtype_ != DTypeOf<Element>()) {
+    switch (dtype_) {
+      case DType::kFloat32: return set(ConvertValues<float>(values));
+      case DType::kFloat64: return set(ConvertValues<double>(values));
+      case DType::kInt32: return set(ConvertValues<int32_t>(values));
+    }
+  }
+  if (is_contiguous()) {
     backend().copy_in(*buffer_, static_cast<size_t>(offset_) * sizeof(Element), values.data(), values.size() * sizeof(Element));
     return *this;
   }
-  Tensor staging(backend(), shape_, DTypeOf<Element>(), name_);
+  Tensor staging(backend(), shape_, dtype_, name_);
   staging.set(values);
   return assign(staging);
 }

@@ -1,11 +1,17 @@
 #include "tests/conformance.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <map>
 #include <random>
 
 #include "backends/registry.h"
+#include "graph/error.h"
+#include "graph/random_stream.h"
 
 namespace neon::conformance {
 
@@ -14,6 +20,26 @@ Backend& SharedBackend(const std::string& spec) {
   std::unique_ptr<Backend>& slot = (*backends)[spec];
   if (!slot) slot = CreateBackend(spec);
   return *slot;
+}
+
+std::vector<std::string> BackendsUnderTest() {
+  const char* env = std::getenv("NEON_CONFORMANCE_BACKENDS");
+  if (env == nullptr || *env == '\0') return AvailableBackends();
+  std::vector<std::string> specs;
+  std::string text = env;
+  for (size_t start = 0; start <= text.size();) {
+    size_t comma = std::min(text.find(',', start), text.size());
+    if (comma > start) specs.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return specs;
+}
+
+bool SupportsCase(Backend& backend, const Case& test_case) {
+  if (backend.info().supports_float64) return true;
+  bool float64 = test_case.output_dtype == DType::kFloat64;
+  for (const InputSpec& input : test_case.inputs) float64 |= input.dtype == DType::kFloat64;
+  return !float64;
 }
 
 std::vector<double> DrawValues(const InputSpec& spec, uint32_t seed) {
@@ -53,42 +79,94 @@ Tensor MakeInput(Backend& backend, const InputSpec& spec, const std::vector<doub
   return logical;
 }
 
-Comparison CompareResults(const std::vector<double>& reference, const std::vector<double>& device,
-                          double tolerance) {
-  Comparison result;
-  if (reference.size() != device.size()) {
-    return {false, "sizes differ: " + std::to_string(reference.size()) + " vs " + std::to_string(device.size())};
-  }
-  double squared_error = 0.0;
-  double squared_reference = 0.0;
-  size_t worst = 0;
-  double worst_error = -1.0;
-  for (size_t i = 0; i < reference.size(); ++i) {
-    double r = reference[i];
-    double d = device[i];
-    if (!std::isfinite(r) || !std::isfinite(d)) {
-      bool same = (std::isnan(r) && std::isnan(d)) || r == d;
-      if (!same) {
-        return {false, "non-finite mismatch at element " + std::to_string(i) + ": reference " + std::to_string(r) +
-                           ", device " + std::to_string(d)};
+namespace {
+
+constexpr double kSentinel = -12345.5;
+
+// Output view inside a larger sentinel-filled tensor: contiguous rows with guard rows around, or a
+// strided window with guard rows and columns.
+struct GuardedOutput {
+  Tensor whole;
+  Tensor view;
+};
+
+GuardedOutput MakeOutput(Backend& backend, const Shape& shape, DType dtype, bool strided) {
+  int64_t rows = shape[0];
+  int64_t cols = shape[1];
+  GuardedOutput out;
+  out.whole = full(backend, {rows + 2, cols + (strided ? 2 : 0)}, kSentinel, dtype, "guarded");
+  out.view = out.whole.rows(1, rows + 1);
+  if (strided) out.view = out.view.cols(1, cols + 1);
+  return out;
+}
+
+std::string SentinelDamage(const GuardedOutput& out) {
+  std::vector<double> whole = out.whole.get<double>();
+  int64_t cols = out.whole.shape()[1];
+  int64_t rows = out.whole.shape()[0];
+  bool strided = cols != out.view.shape()[1];
+  for (int64_t i = 0; i < rows; ++i) {
+    for (int64_t j = 0; j < cols; ++j) {
+      bool inside = i >= 1 && i < rows - 1 && (!strided || (j >= 1 && j < cols - 1));
+      double value = whole[static_cast<size_t>(i * cols + j)];
+      bool sentinel = value == kSentinel || (out.whole.dtype() == DType::kInt32 && value == -12345);
+      if (!inside && !sentinel) {
+        return "write outside the output at guard position (" + std::to_string(i) + ", " + std::to_string(j) + ")";
       }
-      continue;
-    }
-    double error = (r - d) * (r - d);
-    squared_error += error;
-    squared_reference += r * r;
-    if (error > worst_error) {
-      worst_error = error;
-      worst = i;
     }
   }
-  double nmse = squared_reference > 0 ? squared_error / squared_reference : squared_error;
-  if (!(nmse <= tolerance)) {
+  return "";
+}
+
+// The case's result on `backend`: its own run, or the op-tree assigned into a guarded output.
+std::vector<double> Evaluate(Backend& backend, const Case& test_case, const std::vector<std::vector<double>>& values,
+                             bool strided_output, std::string& damage) {
+  if (test_case.run) return test_case.run(backend);
+  std::vector<Tensor> inputs;
+  for (size_t i = 0; i < test_case.inputs.size(); ++i) {
+    inputs.push_back(MakeInput(backend, test_case.inputs[i], values[i]));
+  }
+  Expr value = test_case.build(inputs);
+  GuardedOutput out = MakeOutput(backend, value.shape(), test_case.output_dtype, strided_output);
+  if (test_case.uses_rand) SetSeed(backend, 20261124);
+  out.view.assign(value);
+  damage = SentinelDamage(out);
+  return out.view.get<double>();
+}
+
+}  // namespace
+
+CaseResult RunCase(const std::vector<Case>& cases, size_t index, Backend& device, Backend& reference) {
+  const Case& test_case = cases[index];
+  CaseResult result;
+  if (!SupportsCase(device, test_case)) {
+    result.skipped = true;
+    result.message = "float64 case on a device without float64";
+    return result;
+  }
+  std::vector<std::vector<double>> values;
+  for (size_t i = 0; i < test_case.inputs.size(); ++i) {
+    values.push_back(DrawValues(test_case.inputs[i], static_cast<uint32_t>(index * 31 + i)));
+  }
+  const bool strided_output = index % 2 == 1;
+  std::string reference_damage;
+  std::vector<double> expected = Evaluate(reference, test_case, values, strided_output, reference_damage);
+  if (!reference_damage.empty()) throw BackendError("reference: " + reference_damage);
+  std::vector<double> actual;
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    actual = Evaluate(device, test_case, values, strided_output, result.sentinel_damage);
+  } catch (const std::exception& error) {
     result.ok = false;
-    result.message = "NMSE " + std::to_string(nmse) + " > " + std::to_string(tolerance) + "; worst at element " +
-                     std::to_string(worst) + ": reference " + std::to_string(reference[worst]) + ", device " +
-                     std::to_string(device[worst]);
+    result.message = std::string("threw: ") + error.what();
+    return result;
   }
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  Comparison comparison = CompareResults(expected, actual, test_case.tolerance);
+  result.nmse = comparison.nmse;
+  result.nonfinite_mismatch = comparison.nonfinite_mismatch;
+  result.ok = comparison.ok && result.sentinel_damage.empty();
+  result.message = !result.sentinel_damage.empty() ? result.sentinel_damage : comparison.message;
   return result;
 }
 

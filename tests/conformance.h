@@ -1,12 +1,14 @@
 // The cross-device conformance suite: each case builds an op-tree over inputs
 // made from the same host data on two backends, assigns it on both, and
 // compares the backend under test with `reference`. Adding an op adds a case.
+// This one case registry feeds the GoogleTest suites and `neon check`.
 #pragma once
 
 #include <functional>
 #include <string>
 #include <vector>
 
+#include "backends/compare.h"
 #include "graph/expr.h"
 
 namespace neon::conformance {
@@ -38,10 +40,22 @@ struct Case {
   double tolerance = 1e-7;
   // Draw rand() from the same seed on both backends before evaluating.
   bool uses_rand = false;
+  // The table `neon check` reports it in ("unary", "binary", ...), set by the registry.
+  std::string family = "";
+  // Instead of inputs + build: the whole case run on a backend, giving host values to compare
+  // (random fills and gradients, which are not one assignment).
+  std::function<std::vector<double>(Backend&)> run = nullptr;
 };
 
 // One backend per spec for the whole test program (devices are expensive to open).
 Backend& SharedBackend(const std::string& spec);
+
+// The backends to check: $NEON_CONFORMANCE_BACKENDS (comma-separated specs, e.g.
+// "plugin:/path/libmine.so"), else every registered backend usable on this machine.
+std::vector<std::string> BackendsUnderTest();
+
+// Whether `backend` can run the case: a device without float64 is asked only for the others.
+bool SupportsCase(Backend& backend, const Case& test_case);
 
 // Every case, built once.
 const std::vector<Case>& AllCases();
@@ -52,13 +66,29 @@ Tensor MakeInput(Backend& backend, const InputSpec& spec, const std::vector<doub
 // Deterministic host values for an input.
 std::vector<double> DrawValues(const InputSpec& spec, uint32_t seed);
 
-struct Comparison {
+// The outcome of one case on one backend.
+struct CaseResult {
   bool ok = true;
-  std::string message;  // what differed, when not ok
+  bool skipped = false;          // a float64 case on a device without float64
+  std::string message;           // what differed, when not ok
+  double nmse = 0.0;
+  bool nonfinite_mismatch = false;
+  std::string sentinel_damage;   // a write outside the output, when there was one
+  double seconds = 0.0;          // on the device under test
 };
 
-// NMSE over finite positions, plus identical NaN / +Inf / -Inf positions.
-Comparison CompareResults(const std::vector<double>& reference, const std::vector<double>& device,
-                          double tolerance);
+// Runs case `index` of `cases` on `device` and on `reference` and compares them. Errors the
+// device throws are a failed case; errors of the reference propagate.
+CaseResult RunCase(const std::vector<Case>& cases, size_t index, Backend& device, Backend& reference);
+
+// The random-fill cases: each distribution, float32 and float64, strided views, nonzero stream offsets.
+void AddRandomFillCases(std::vector<Case>& cases);
+
+// Rules ordinary assignments do not reach: GEMM with NaN in C, batches, rint halves, empty axes,
+// a second rand() draw, argument validation.
+void AddContractCases(std::vector<Case>& cases);
+
+// Every case `neon check` runs: AllCases() and every gradient case in float32 and float64.
+const std::vector<Case>& CheckCases();
 
 }  // namespace neon::conformance

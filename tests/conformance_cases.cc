@@ -240,15 +240,19 @@ void AddRandom(std::vector<Case>& cases) {
 }
 
 std::vector<Case> BuildCases() {
+  // One family per table `neon check` prints.
+  const std::pair<const char*, void (*)(std::vector<Case>&)> families[] = {
+      {"unary", AddUnary},     {"binary", AddBinary},     {"reduction", AddReductions},
+      {"view", AddViews},      {"dot", AddDot},           {"compound", AddCompound},
+      {"dtype", AddDtypes},    {"philox", AddRandom},     {"random_fill", AddRandomFillCases},
+      {"contract", AddContractCases},
+  };
   std::vector<Case> cases;
-  AddUnary(cases);
-  AddBinary(cases);
-  AddReductions(cases);
-  AddViews(cases);
-  AddDot(cases);
-  AddCompound(cases);
-  AddDtypes(cases);
-  AddRandom(cases);
+  for (const auto& [family, add] : families) {
+    size_t first = cases.size();
+    add(cases);
+    for (size_t i = first; i < cases.size(); ++i) cases[i].family = family;
+  }
   return cases;
 }
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 
+#include "backends/compare.h"
 #include "layers/layer_cases.h"
 #include "tests/backends_under_test.h"
 #include "tests/conformance.h"
@@ -27,8 +28,8 @@ TEST_P(LayerConformanceTest, MatchesReference) {
                                  expected.used_params);
   ASSERT_EQ(expected.results.size(), actual.results.size());
   for (size_t i = 0; i < expected.results.size(); ++i) {
-    conformance::Comparison comparison =
-        conformance::CompareResults(expected.results[i].values, actual.results[i].values, kTolerance);
+    Comparison comparison =
+        CompareResults(expected.results[i].values, actual.results[i].values, kTolerance);
     EXPECT_TRUE(comparison.ok) << kBackend << " / " << test_case.name << " / " << expected.results[i].name << ": "
                                << comparison.message;
   }
@@ -44,7 +45,7 @@ TEST_P(CostConformanceTest, MatchesReference) {
   std::vector<Result> expected = RunCostCase(conformance::SharedBackend("reference"), test_case, DType::kFloat32);
   std::vector<Result> actual = RunCostCase(conformance::SharedBackend(kBackend), test_case, DType::kFloat32);
   for (size_t i = 0; i < expected.size(); ++i) {
-    conformance::Comparison comparison = conformance::CompareResults(expected[i].values, actual[i].values, kTolerance);
+    Comparison comparison = CompareResults(expected[i].values, actual[i].values, kTolerance);
     EXPECT_TRUE(comparison.ok) << kBackend << " / " << test_case.name << " / " << expected[i].name << ": "
                                << comparison.message;
   }

@@ -224,10 +224,6 @@ void ReferenceBackend::run(const FusedKernel& kernel, const KernelArgs& args) {
   const int axis = kernel.reduce_axis;
   // Output position (oi, oj) reduces `length` values; the t-th is body(i, j) below.
   const int64_t length = axis == 0 ? args.rows : axis == 1 ? args.cols : args.rows * args.cols;
-  if (length == 0 && (kernel.reduce_op == OpKind::kArgmax || kernel.reduce_op == OpKind::kArgmin)) {
-    throw ArgumentError(Str("run: ", OpName(kernel.reduce_op), " over an empty axis (", args.rows,
-                            " x ", args.cols, ", axis ", axis, ") has no index"));
-  }
   std::vector<double> reduced(out_rows * out_cols);
   for (int64_t oi = 0; oi < out_rows; ++oi) {
     for (int64_t oj = 0; oj < out_cols; ++oj) {
@@ -254,29 +250,13 @@ void ReferenceBackend::run(const FusedKernel& kernel, const KernelArgs& args) {
 }
 
 void ReferenceBackend::gemm(const GemmArgs& args) {
-  if (args.dtype != DType::kFloat32 && args.dtype != DType::kFloat64) {
-    throw ArgumentError(
-        Str("gemm: dtype ", DTypeName(args.dtype), ", expected float32 or float64"));
-  }
-  if (args.m < 0 || args.n < 0 || args.k < 0 || args.batch < 1) {
-    throw ArgumentError(Str("gemm: m=", args.m, " n=", args.n, " k=", args.k, " batch=", args.batch,
-                            ", expected non-negative sizes and batch >= 1"));
-  }
-  if (args.c.trans) throw ArgumentError("gemm: C cannot be transposed");
+  CheckGemmLaunch(args, *this);
 
   // op(X) as a strided (rows x cols) view of matrix `b` of the batch.
   auto view = [&](const MatrixRef& matrix, int64_t b) {
     return TensorRef{matrix.buffer, matrix.offset + b * matrix.batch_stride,
                      matrix.trans ? 1 : matrix.ld, matrix.trans ? matrix.ld : 1, args.dtype};
   };
-  auto check = [&](const MatrixRef& matrix, int64_t rows, int64_t cols, const char* name) {
-    const std::string what = Str("gemm ", name);
-    CheckOwnedBy(matrix.buffer, *this, what);
-    CheckGemmOperand(matrix, args.dtype, rows, cols, args.batch, what);
-  };
-  check(args.a, args.m, args.k, "A");
-  check(args.b, args.k, args.n, "B");
-  check(args.c, args.m, args.n, "C");
 
   // Every product is formed before C is written, so C may overlap A or B.
   std::vector<double> products(args.batch * args.m * args.n);
@@ -303,14 +283,8 @@ void ReferenceBackend::gemm(const GemmArgs& args) {
 }
 
 void ReferenceBackend::fill_random(const RandomArgs& args) {
-  if (args.rows < 0 || args.cols < 0) {
-    throw ArgumentError(
-        Str("fill_random: ", args.rows, " x ", args.cols, ", expected non-negative sizes"));
-  }
+  CheckRandomLaunch(args, *this);
   const TensorRef& dst = args.dst;
-  CheckOwnedBy(dst.buffer, *this, "fill_random dst");
-  CheckViewBounds(*dst.buffer, dst.dtype, dst.offset, {{args.rows, dst.row_stride}, {args.cols, dst.col_stride}},
-                  "fill_random dst");
   for (int64_t i = 0; i < args.rows; ++i) {
     for (int64_t j = 0; j < args.cols; ++j) {
       const uint64_t position = args.counter_offset + static_cast<uint64_t>(i * args.cols + j);
