@@ -3,8 +3,9 @@
  * be built by any compiler against this one file (docs/porting.md).
  *
  * Versioning: the major version is in the entry symbol's name; within a major
- * version every struct only grows at its end, and every struct starts with its
- * size (struct_size) so each side can tell which fields the other one knows.
+ * version every struct passed by pointer only grows at its end and starts with
+ * its size (struct_size), so each side can tell which fields the other one
+ * knows (NeonInstr, NeonTensorRef and NeonMatrixRef, array elements, are frozen).
  * The runtime checks the sizes and the minor version at load and fills absent
  * optional slots with its own defaults.
  *

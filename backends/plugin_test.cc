@@ -156,6 +156,19 @@ TEST(PluginExample, PortingGuidePrograms) {
   }
 }
 
+// A table that ends before the optional slots gets the runtime's defaults (copy through host
+// memory, synchronize doing nothing); the slot past struct_size is never called.
+TEST(PluginLoad, AbsentOptionalSlotsTakeTheDefaults) {
+  std::unique_ptr<Backend> backend = CreateBackend("plugin:backends/librequired_only_plugin.so");
+  Tensor x = array(*backend, std::vector<float>{1, 2, 3, 4, 5, 6}, {1, 6});
+  Tensor y = zeros(*backend, {1, 6});
+  backend->copy(*x.buffer(), 4, *y.buffer(), 0, 12);      // another buffer
+  backend->copy(*x.buffer(), 0, *x.buffer(), 8, 16);      // overlapping ranges in one buffer
+  backend->synchronize();
+  EXPECT_EQ(y.get<float>(), (std::vector<float>{2, 3, 4, 0, 0, 0}));
+  EXPECT_EQ(x.get<float>(), (std::vector<float>{1, 2, 1, 2, 3, 4}));
+}
+
 TEST(PluginSpec, PathEndsAtSoAndMayHoldColons) {
   EXPECT_EQ(LoadError("plugin:/no/such:dir/libx.so:arg"), "plugin '/no/such:dir/libx.so': no such file (expected a shared library)");
 }

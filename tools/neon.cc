@@ -63,7 +63,7 @@ int Main(int argc, char** argv) {
   app.fallthrough();  // --backend and --threads also after the subcommand: `neon check --backend=cpu`
   std::string backend_spec = DefaultBackendSpec();
   app.add_option("--backend", backend_spec,
-                 "reference | cpu | opencl[:N] | auto | plugin:/path/lib.so (default: $NEON_BACKEND or auto)");
+                 "reference | cpu | opencl[:N] | auto | plugin:/path/lib.so[:arg] (default: $NEON_BACKEND or auto)");
   int threads = 0;
   app.add_option("--threads", threads, "threads of the cpu backend (default: $NEON_NUM_THREADS or every core)")
       ->check(CLI::Range(1, 4096));
@@ -74,7 +74,7 @@ int Main(int argc, char** argv) {
   CLI::App* devices = app.add_subcommand("devices", "list backends and devices (and plugins on $NEON_BACKEND_PATH)");
   CLI::App* check = app.add_subcommand("check", "run the conformance cases on --backend against reference");
   CheckOptions check_options;
-  check->add_option("--cases", check_options.cases, "only cases matching this glob, or containing this text");
+  check->add_option("--cases", check_options.cases, "only this family, or the cases matching this glob or containing this text");
   check->add_option("--json", check_options.json, "write a machine-readable report to this file");
   try {
     app.parse(argc, argv);
