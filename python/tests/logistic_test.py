@@ -1,0 +1,56 @@
+"""The seed's auto-differentiation snippet, verbatim except imports and the asserts.
+
+d/dx sig(x) at x = 0 is sig(0) (1 - sig(0)) = 0.25 for every element, by all three
+methods (get_grad_tensor, get_grad_asnumpyarray, back_prop_grad).
+"""
+import unittest
+
+import numpy as np
+
+from backend_arg import backend_name
+from neon.backends import Autodiff, gen_backend
+
+BACKEND = backend_name()
+
+
+class LogisticSnippetTest(unittest.TestCase):
+
+    def test_seed_snippet(self):
+        be = gen_backend(backend=BACKEND, rng_seed=0)
+
+        # --- the seed, as written ---
+        myTensor = be.zeros((10, 10), name='myTensor')
+        f = 1/(1+be.exp(-1*myTensor))
+
+        fval = be.empty((10, 10))  # allocate space for output
+        fval[:] = f  # execute the op-tree
+
+        myAutodiff = Autodiff(op_tree=f, be=be)
+        grads = myAutodiff.get_grad_tensor(myTensor)
+        # --- end of the first part ---
+
+        np.testing.assert_array_equal(fval.get(), np.full((10, 10), 0.5, np.float32))
+        self.assertEqual(grads.shape, (10, 10))
+        np.testing.assert_allclose(grads.get(), 0.25, rtol=1e-6)
+
+        grads = myAutodiff.get_grad_asnumpyarray(myTensor)
+        self.assertIsInstance(grads, np.ndarray)
+        np.testing.assert_allclose(grads, 0.25, rtol=1e-6)
+
+        grads = be.empty((10, 10))
+        myAutodiff.back_prop_grad(myTensor, grads)
+        np.testing.assert_allclose(grads.get(), 0.25, rtol=1e-6)
+
+    def test_lists_answer_in_kind(self):
+        be = gen_backend(backend=BACKEND)
+        x = be.array(np.linspace(-2, 2, 12, dtype=np.float32).reshape(3, 4), name='x')
+        f = 1/(1+be.exp(-1*x))
+        ad = Autodiff(op_tree=f, be=be)
+        grads = ad.get_grad_asnumpyarray([x])
+        self.assertEqual(len(grads), 1)
+        s = 1 / (1 + np.exp(-x.get().astype(np.float64)))
+        np.testing.assert_allclose(grads[0], s * (1 - s), rtol=1e-5)
+
+
+if __name__ == "__main__":
+    unittest.main()
