@@ -9,7 +9,8 @@ def py_backend_test(name, src, backends = BACKENDS, size = "small", deps = [], d
             srcs = [src],
             main = src,
             args = ["--backend=" + backend] + args,
-            size = size,
+            # OpenCL compiles its kernels on first use: a cold cache needs the time.
+            size = "medium" if backend == "opencl" else size,
             deps = ["//python:neon", "//python:test_support"] + deps,
             data = data,
             python_version = "PY3",
