@@ -101,9 +101,7 @@ Shape ShapeOf(const py::array& array) {
 }
 
 Tensor ArrayToTensor(Backend& backend, const py::handle& values, const py::handle& dtype, const std::string& name) {
-  DType type = dtype.is_none() && py::isinstance<py::array>(values)
-                   ? ToDType(values.attr("dtype"))
-                   : ToDType(dtype);
+  DType type = ToDType(dtype);  // None: float32, neon's default whatever the array holds
   py::array host = CArray(values, type);
   Tensor tensor = empty(backend, ShapeOf(host), type, name);
   SetFromArray(tensor, host);
