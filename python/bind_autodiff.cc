@@ -1,7 +1,6 @@
 // Autodiff(op_tree, be, next_error=None) with the seed's three ways to get a
 // gradient: get_grad_tensor, get_grad_asnumpyarray, back_prop_grad. Each takes
 // one tensor or a list, and answers in kind.
-#include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
 #include "autodiff/autodiff.h"

@@ -3,7 +3,6 @@
 // numpy interop. Host-memory tensors (reference, cpu) expose their storage
 // through the buffer protocol without a copy; device tensors are copied once.
 // The GIL is released while a tree runs or memory moves.
-#include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
 #include <memory>
@@ -48,35 +47,29 @@ bool IsHostTensor(const Tensor& tensor) {
 // Whether the tensor's elements are one dense block in row-major order.
 bool IsDense(const Tensor& tensor) { return tensor.is_contiguous(); }
 
-// A numpy array `array` converted (once, if needed) to a C-ordered array of `dtype`.
-py::array CArray(const py::handle& array, DType dtype) {
-  py::object np = py::module_::import("numpy");
-  return np.attr("ascontiguousarray")(array, ToNumpyDType(dtype));
-}
-
 // Copies `values` (any array-like of the tensor's size) into the tensor.
 void SetFromArray(Tensor& tensor, const py::handle& values) {
-  py::array host = CArray(values, tensor.dtype());
-  if (host.size() != tensor.size()) {
-    throw ShapeError("set: an array of " + std::to_string(host.size()) + " elements does not fit tensor '" +
+  HostArray host = ContiguousArray(values, tensor.dtype());
+  if (host.info.size != tensor.size()) {
+    throw ShapeError("set: an array of " + std::to_string(host.info.size) + " elements does not fit tensor '" +
                      tensor.name() + "' of shape " + ShapeString(tensor.shape()));
   }
   if (!IsDense(tensor)) {
     // A strided view: stage it through a dense tensor on the device.
     Tensor dense = empty(tensor.backend(), tensor.shape(), tensor.dtype());
-    SetFromArray(dense, host);
+    SetFromArray(dense, host.array);
     py::gil_scoped_release release;
     tensor.assign(dense);
     return;
   }
-  const void* data = host.data();
+  const void* data = host.info.ptr;
   size_t bytes = static_cast<size_t>(tensor.size()) * SizeOf(tensor.dtype());
   py::gil_scoped_release release;
   tensor.backend().copy_in(*tensor.buffer(), tensor.offset() * SizeOf(tensor.dtype()), data, bytes);
 }
 
 // A new numpy array holding the tensor's values: one device -> host copy.
-py::array GetArray(const Tensor& tensor) {
+py::object GetArray(const Tensor& tensor) {
   if (!IsDense(tensor)) {
     Tensor dense = empty(tensor.backend(), tensor.shape(), tensor.dtype());
     {
@@ -85,16 +78,18 @@ py::array GetArray(const Tensor& tensor) {
     }
     return GetArray(dense);
   }
-  py::array host(ToNumpyDType(tensor.dtype()), tensor.shape());
-  void* data = host.mutable_data();
+  HostArray host = EmptyArray(tensor.shape(), tensor.dtype());
+  void* data = host.info.ptr;
   size_t bytes = static_cast<size_t>(tensor.size()) * SizeOf(tensor.dtype());
-  py::gil_scoped_release release;
-  tensor.backend().copy_out(*tensor.buffer(), tensor.offset() * SizeOf(tensor.dtype()), data, bytes);
-  return host;
+  {
+    py::gil_scoped_release release;
+    tensor.backend().copy_out(*tensor.buffer(), tensor.offset() * SizeOf(tensor.dtype()), data, bytes);
+  }
+  return host.array;
 }
 
-Shape ShapeOf(const py::array& array) {
-  Shape shape(array.shape(), array.shape() + array.ndim());
+Shape ShapeOf(const py::buffer_info& info) {
+  Shape shape(info.shape.begin(), info.shape.end());
   // Tensors are at least 2-D, as neon's: a vector is a column, a number (1, 1).
   while (shape.size() < 2) shape.push_back(1);
   return shape;
@@ -102,9 +97,9 @@ Shape ShapeOf(const py::array& array) {
 
 Tensor ArrayToTensor(Backend& backend, const py::handle& values, const py::handle& dtype, const std::string& name) {
   DType type = ToDType(dtype);  // None: float32, neon's default whatever the array holds
-  py::array host = CArray(values, type);
-  Tensor tensor = empty(backend, ShapeOf(host), type, name);
-  SetFromArray(tensor, host);
+  HostArray host = ContiguousArray(values, type);
+  Tensor tensor = empty(backend, ShapeOf(host.info), type, name);
+  SetFromArray(tensor, host.array);
   return tensor;
 }
 
@@ -252,7 +247,21 @@ DType ToDType(const py::handle& dtype) {
   throw ArgumentError("dtype " + name + " is not supported (expected float32, float64 or int32)");
 }
 
-py::dtype ToNumpyDType(DType dtype) { return py::dtype(std::string(DTypeName(dtype))); }
+py::object ToNumpyDType(DType dtype) {
+  return py::module_::import("numpy").attr("dtype")(std::string(DTypeName(dtype)));
+}
+
+HostArray ContiguousArray(const py::handle& values, DType dtype) {
+  py::object array = py::module_::import("numpy").attr("ascontiguousarray")(values, ToNumpyDType(dtype));
+  py::buffer_info info = py::reinterpret_borrow<py::buffer>(array).request();
+  return {std::move(array), std::move(info)};
+}
+
+HostArray EmptyArray(const Shape& shape, DType dtype) {
+  py::object array = py::module_::import("numpy").attr("empty")(py::tuple(py::cast(shape)), ToNumpyDType(dtype));
+  py::buffer_info info = py::reinterpret_borrow<py::buffer>(array).request(true);
+  return {std::move(array), std::move(info)};
+}
 
 int ToAxis(const std::optional<int>& axis) {
   if (!axis) return kAllAxes;
@@ -317,8 +326,9 @@ void BindTensors(py::module_& m) {
         return t.fill(value);
       })
       .def("__array__", [](const Tensor& t, const py::object& dtype) {
-        py::array values = IsHostTensor(t) ? py::array(py::reinterpret_borrow<py::object>(py::cast(t).ptr())) : GetArray(t);
-        return dtype.is_none() ? values : py::array(values.attr("astype")(dtype));
+        // Host tensors: a view through the buffer protocol; device tensors: one copy.
+        py::object values = IsHostTensor(t) ? py::module_::import("numpy").attr("asarray")(py::cast(t)) : GetArray(t);
+        return dtype.is_none() ? values : values.attr("astype")(dtype);
       }, py::arg("dtype") = py::none())
       .def("__getitem__", &View)
       .def("__setitem__", &SetItem)

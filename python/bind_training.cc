@@ -2,7 +2,6 @@
 // optimizers and schedules, ArrayIterator, callbacks (subclassable in Python)
 // and Model. fit / eval run with the GIL released; Python layers and callbacks
 // take it back for their own calls.
-#include <pybind11/numpy.h>
 #include <pybind11/stl.h>
 
 #include "graph/error.h"
@@ -134,10 +133,11 @@ void BindOptimizers(py::module_& m) {
 
 // Samples as rows: X (ndata, features...) -> (ndata, prod(features)) float32 values.
 std::vector<float> Rows(const py::handle& X, int64_t& ndata) {
-  auto values = py::array_t<float, py::array::c_style | py::array::forcecast>::ensure(X);
-  if (!values || values.ndim() < 1) throw ShapeError("ArrayIterator: X must be an array with samples as rows");
-  ndata = values.shape(0);
-  return std::vector<float>(values.data(), values.data() + values.size());
+  HostArray values = ContiguousArray(X, DType::kFloat32);
+  if (values.info.ndim < 1) throw ShapeError("ArrayIterator: X must be an array with samples as rows");
+  ndata = values.info.shape[0];
+  auto* data = static_cast<const float*>(values.info.ptr);
+  return std::vector<float>(data, data + values.info.size);
 }
 
 void BindData(py::module_& m) {
@@ -153,9 +153,9 @@ void BindData(py::module_& m) {
              int64_t ndata = 0;
              std::vector<float> features = Rows(X, ndata);
              if (make_onehot) {
-               auto labels = py::array_t<int32_t, py::array::c_style | py::array::forcecast>::ensure(y);
-               if (!labels) throw ArgumentError("ArrayIterator: y must be an array of integer labels");
-               std::vector<int32_t> values(labels.data(), labels.data() + labels.size());
+               HostArray labels = ContiguousArray(y, DType::kInt32);
+               auto* data = static_cast<const int32_t*>(labels.info.ptr);
+               std::vector<int32_t> values(data, data + labels.info.size);
                return std::make_unique<ArrayIterator>(be, std::move(features), std::move(values), nclass, lshape,
                                                       batch_size, shuffle, seed);
              }
@@ -198,9 +198,9 @@ void BindModel(py::module_& m) {
                values = model.get_outputs(data);
              }
              int64_t features = FeatureSize(model.out_shape());
-             py::array_t<float> out({static_cast<int64_t>(values.size()) / features, features});
-             std::copy(values.begin(), values.end(), out.mutable_data());
-             return out;
+             HostArray out = EmptyArray({static_cast<int64_t>(values.size()) / features, features}, DType::kFloat32);
+             std::copy(values.begin(), values.end(), static_cast<float*>(out.info.ptr));
+             return out.array;
            })
       .def("fprop", &Model::fprop, py::arg("x"), py::arg("inference") = false, py::call_guard<py::gil_scoped_release>())
       .def("bprop", &Model::bprop, py::arg("error"), py::call_guard<py::gil_scoped_release>())

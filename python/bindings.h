@@ -4,7 +4,6 @@
 // tensor or a number), converted in one place.
 #pragma once
 
-#include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
 #include <optional>
@@ -23,8 +22,19 @@ struct ExprArg {
 
 // "float32", numpy.float32, numpy.dtype('float64'), None (float32), ... -> DType.
 DType ToDType(const py::handle& dtype);
-// The numpy dtype of a DType.
-py::dtype ToNumpyDType(DType dtype);
+// numpy is reached only through its Python API and the buffer protocol, never its
+// compiled C API, so the module works with whichever numpy the interpreter has.
+// numpy.dtype of a DType.
+py::object ToNumpyDType(DType dtype);
+// A numpy array and its buffer (pointer, element count, shape).
+struct HostArray {
+  py::object array;
+  py::buffer_info info;
+};
+// `values` (any array-like) as a C-ordered numpy array of `dtype`, copied only if needed.
+HostArray ContiguousArray(const py::handle& values, DType dtype);
+// A new C-ordered numpy array.
+HostArray EmptyArray(const Shape& shape, DType dtype);
 // Python's axis (None = all axes) -> the IR's axis.
 int ToAxis(const std::optional<int>& axis);
 
