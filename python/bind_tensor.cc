@@ -166,7 +166,7 @@ struct BufferView {
   Tensor tensor;  // keeps the storage alive while the buffer is exported
 };
 
-int GetTensorBuffer(PyObject* object, Py_buffer* view, int flags) {
+int ExportTensorBuffer(PyObject* object, Py_buffer* view, int flags) {
   py::detail::make_caster<Tensor> caster;
   if (!caster.load(object, false)) {
     PyErr_SetString(PyExc_BufferError, "neon.Tensor: not a tensor");
@@ -180,7 +180,7 @@ int GetTensorBuffer(PyObject* object, Py_buffer* view, int flags) {
     return -1;
   }
   tensor.backend().synchronize();
-  auto* info = new BufferView{{}, {}, py::format_descriptor<float>::format(), tensor};
+  auto info = std::make_unique<BufferView>(BufferView{{}, {}, py::format_descriptor<float>::format(), tensor});
   if (tensor.dtype() == DType::kFloat64) info->format = py::format_descriptor<double>::format();
   if (tensor.dtype() == DType::kInt32) info->format = py::format_descriptor<int32_t>::format();
   size_t item = SizeOf(tensor.dtype());
@@ -190,7 +190,6 @@ int GetTensorBuffer(PyObject* object, Py_buffer* view, int flags) {
   }
   bool dense = IsDense(tensor);
   if (!dense && (flags & PyBUF_STRIDES) != PyBUF_STRIDES) {
-    delete info;
     PyErr_SetString(PyExc_BufferError, "neon.Tensor: a strided view needs a strided buffer request");
     return -1;
   }
@@ -205,8 +204,18 @@ int GetTensorBuffer(PyObject* object, Py_buffer* view, int flags) {
   view->shape = (flags & PyBUF_ND) == PyBUF_ND ? info->shape.data() : nullptr;
   view->strides = (flags & PyBUF_STRIDES) == PyBUF_STRIDES ? info->strides.data() : nullptr;
   view->suboffsets = nullptr;
-  view->internal = info;
+  view->internal = info.release();
   return 0;
+}
+
+// CPython calls this from C: no C++ exception may leave it.
+int GetTensorBuffer(PyObject* object, Py_buffer* view, int flags) {
+  try {
+    return ExportTensorBuffer(object, view, flags);
+  } catch (const std::exception& error) {
+    PyErr_SetString(PyExc_BufferError, error.what());
+    return -1;
+  }
 }
 
 void ReleaseTensorBuffer(PyObject*, Py_buffer* view) { delete static_cast<BufferView*>(view->internal); }
@@ -233,7 +242,8 @@ void DefineOperators(Class& cls) {
       .def("__ge__", [](A a, A b) { return a.value >= b.value; }, op)
       .def("__neg__", [](A a) { return -a.value; })
       .def("__abs__", [](A a) { return abs(a.value); })
-      .def("__hash__", [](const py::object& self) { return py::hash(py::int_(reinterpret_cast<uintptr_t>(self.ptr()))); });
+      // == builds a tree, so tensors and trees hash by identity.
+      .def("__hash__", [](const py::object& self) { return reinterpret_cast<intptr_t>(self.ptr()); });
 }
 
 }  // namespace
