@@ -3,6 +3,7 @@
 d/dx sig(x) at x = 0 is sig(0) (1 - sig(0)) = 0.25 for every element, by all three
 methods (get_grad_tensor, get_grad_asnumpyarray, back_prop_grad).
 """
+import os
 import unittest
 
 import numpy as np
@@ -50,6 +51,17 @@ class LogisticSnippetTest(unittest.TestCase):
         self.assertEqual(len(grads), 1)
         s = 1 / (1 + np.exp(-x.get().astype(np.float64)))
         np.testing.assert_allclose(grads[0], s * (1 - s), rtol=1e-5)
+
+    def test_neon_backend_variable_and_iobuf(self):
+        os.environ["NEON_BACKEND"] = BACKEND
+        try:
+            be = gen_backend(batch_size=6)
+        finally:
+            del os.environ["NEON_BACKEND"]
+        self.assertEqual(be.kind, BACKEND)
+        buf = be.iobuf((3,), name="io")
+        self.assertEqual((buf.shape, buf.name), ((3, 6), "io"))
+        np.testing.assert_array_equal(buf.get(), np.zeros((3, 6), np.float32))
 
 
 if __name__ == "__main__":
