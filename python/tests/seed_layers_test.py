@@ -174,6 +174,7 @@ class SeedLayersTest(unittest.TestCase):
             dx = model.bprop(self.be.array(error)).get()
             results.append([y, dx, bn.grad_gamma.get(), bn.grad_beta.get(), bn.gmean.get(), bn.gvar.get()])
         self.assertIsNotNone(bn_autodiff.fprop_op_tree)
+        self.assertEqual((bn_autodiff.kind(), bn_native.kind()), ("BatchNormAutodiff", "BatchNorm"))
         names = ["y", "dx", "grad_gamma", "grad_beta", "gmean", "gvar"]
         for name, a, b in zip(names, *results):
             # float32 with reductions over 8 samples, summed in another order: a few ulps.
