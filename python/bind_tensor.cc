@@ -5,8 +5,8 @@
 // The GIL is released while a tree runs or memory moves.
 #include <pybind11/stl.h>
 
+#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -18,26 +18,23 @@
 namespace neon::python {
 namespace {
 
-// Backends made from Python live until the process exits: every tensor keeps a raw
-// reference to its device, and a Python tensor may outlive any variable naming the
-// backend. Leaked on purpose (no destructor runs after the interpreter has gone).
-Backend& KeepBackend(std::unique_ptr<Backend> backend) {
-  static std::mutex mutex;
-  static auto* backends = new std::vector<std::unique_ptr<Backend>>();
-  std::lock_guard<std::mutex> lock(mutex);
-  backends->push_back(std::move(backend));
-  return *backends->back();
-}
-
+// The backend for a spec, made on first use and kept until the process exits: every
+// tensor keeps a raw reference to its device, and a Python tensor may outlive any
+// variable naming the backend. One per spec, so repeated gen_backend calls (neon's
+// way to start over) reuse the device instead of piling up OpenCL contexts. Leaked
+// on purpose: no destructor runs after the interpreter has gone.
 Backend& GenBackend(const std::optional<std::string>& backend, std::optional<uint64_t> rng_seed) {
+  // Guarded by the GIL, which this function holds throughout.
+  static auto* backends = new std::map<std::string, std::unique_ptr<Backend>>();
   std::string spec = backend.value_or(DefaultBackendSpec());
-  std::unique_ptr<Backend> made;
-  {
-    py::gil_scoped_release release;  // an OpenCL device may compile for a while
-    made = CreateBackend(spec);
+  std::unique_ptr<Backend>& slot = (*backends)[spec];
+  if (!slot) {
+    std::unique_ptr<Backend> made = CreateBackend(spec);  // may throw: the slot stays empty
+    slot = std::move(made);
   }
-  if (rng_seed) made->set_seed(*rng_seed);
-  return KeepBackend(std::move(made));
+  // A new backend's random stream, as if made anew: the seed given, else 0.
+  slot->set_seed(rng_seed.value_or(0));
+  return *slot;
 }
 
 bool IsHostTensor(const Tensor& tensor) {

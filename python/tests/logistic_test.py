@@ -52,6 +52,20 @@ class LogisticSnippetTest(unittest.TestCase):
         s = 1 / (1 + np.exp(-x.get().astype(np.float64)))
         np.testing.assert_allclose(grads[0], s * (1 - s), rtol=1e-5)
 
+    def test_gen_backend_reuses_the_device_and_restarts_its_stream(self):
+        def draw(be):
+            values = be.empty((3, 3))
+            values[:] = be.rand()
+            return values.get()
+
+        first = gen_backend(backend=BACKEND, rng_seed=5)
+        x = first.ones((2, 2))
+        expected = draw(first)
+        again = gen_backend(backend=BACKEND, rng_seed=5)
+        self.assertIs(again, first)  # one device per spec, not one more context per call
+        np.testing.assert_array_equal(draw(again), expected)
+        np.testing.assert_array_equal(x.get(), np.ones((2, 2)))  # earlier tensors stay valid
+
     def test_neon_backend_variable_and_iobuf(self):
         os.environ["NEON_BACKEND"] = BACKEND
         try:
