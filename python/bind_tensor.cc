@@ -13,6 +13,7 @@
 #include "backends/host_buffer.h"
 #include "backends/registry.h"
 #include "graph/error.h"
+#include "graph/random_stream.h"
 #include "python/bindings.h"
 
 namespace neon::python {
@@ -33,7 +34,7 @@ Backend& GenBackend(const std::optional<std::string>& backend, std::optional<uin
     slot = std::move(made);
   }
   // A new backend's random stream, as if made anew: the seed given, else 0.
-  slot->set_seed(rng_seed.value_or(0));
+  SetSeed(*slot, rng_seed.value_or(0));
   return *slot;
 }
 
@@ -281,8 +282,8 @@ void BindTensors(py::module_& m) {
   backend.def_property_readonly("name", [](const Backend& be) { return be.info().name; })
       .def_property_readonly("kind", [](const Backend& be) { return be.info().kind; })
       .def_property_readonly("description", [](const Backend& be) { return be.info().description; })
-      .def_property_readonly("rng_seed", &Backend::seed)
-      .def("set_seed", &Backend::set_seed)
+      .def_property_readonly("rng_seed", [](const Backend& be) { return GetSeed(be); })
+      .def("set_seed", [](Backend& be, uint64_t seed) { SetSeed(be, seed); })
       .def("synchronize", [](Backend& be) {
         py::gil_scoped_release release;
         be.synchronize();

@@ -10,6 +10,7 @@
 
 #include "backends/registry.h"
 #include "graph/error.h"
+#include "graph/random_stream.h"
 #include "layers/model.h"
 
 namespace {
@@ -30,7 +31,7 @@ int main(int argc, char** argv) {
   }
   try {
     std::unique_ptr<neon::Backend> be = neon::CreateBackend(spec);
-    be->set_seed(1);
+    neon::SetSeed(*be, 1);
     // 64 samples of 8 features, 3 classes; mlp_test.py makes the same numbers.
     constexpr int64_t kSamples = 64, kFeatures = 8, kClasses = 3;
     std::vector<float> X;
