@@ -49,7 +49,7 @@ TEST(DeepTreeTest, TooDeepATreeIsAnArgumentError) {
     out.assign(chain);
     FAIL() << "expected ArgumentError";
   } catch (const ArgumentError& error) {
-    EXPECT_NE(std::string(error.what()).find("30001 levels deep; at most 4096"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("30001 levels deep; at most 1024"), std::string::npos) << error.what();
   }
 }
 

@@ -20,9 +20,10 @@ namespace neon {
 struct OpNode;
 
 // Passes over a tree (assign, autodiff, gradient evaluation) recurse once per level, so a
-// tree deeper than this is refused with an ArgumentError before any pass starts. Building
-// and destroying a tree work at any depth.
-inline constexpr int kMaxTreeDepth = 4096;
+// tree deeper than this is refused with an ArgumentError before any pass starts. It is a
+// quarter of a depth (4096) whose autodiff walk overflowed an 8 MB thread stack under
+// AddressSanitizer. Building and destroying a tree work at any depth.
+inline constexpr int kMaxTreeDepth = 1024;
 
 // A handle to an immutable op-tree node (copying shares the node).
 class Expr {
