@@ -1,6 +1,7 @@
 #include "tests/conformance.h"
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <map>
 #include <random>
@@ -16,6 +17,18 @@ Backend& SharedBackend(const std::string& spec) {
   return *slot;
 }
 
+const std::vector<double>& RangeLimitValues() {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  constexpr double kMaxFloat = std::numeric_limits<float>::max();
+  constexpr double kMinNormal = std::numeric_limits<float>::min();
+  constexpr double kMinDenormal = std::numeric_limits<float>::denorm_min();
+  static const std::vector<double> values = {
+      std::numeric_limits<double>::quiet_NaN(), kInf, -kInf, 0.0, -0.0, kMinDenormal, -kMinDenormal,
+      1e-40, kMinNormal, -kMinNormal, 1e-30, kMaxFloat, -kMaxFloat, 3e38, 1e30, -1e30,
+      128, -128, -150, 150, 1, -1, 0.5, 2, -3};
+  return values;
+}
+
 std::vector<double> DrawValues(const InputSpec& spec, uint32_t seed) {
   int64_t count = spec.shape[0] * spec.shape[1];
   std::mt19937 engine(seed);
@@ -25,6 +38,10 @@ std::vector<double> DrawValues(const InputSpec& spec, uint32_t seed) {
     value = uniform(engine);
     if (spec.domain.integers) value = std::nearbyint(value);
     if (spec.dtype == DType::kFloat32) value = static_cast<float>(value);
+  }
+  if (spec.domain.range_limits) {
+    const std::vector<double>& limits = RangeLimitValues();
+    for (size_t i = 0; i < values.size(); ++i) values[i] = limits[i % limits.size()];
   }
   if (spec.domain.specials) {
     const double specials[] = {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
@@ -54,7 +71,7 @@ Tensor MakeInput(Backend& backend, const InputSpec& spec, const std::vector<doub
 }
 
 Comparison CompareResults(const std::vector<double>& reference, const std::vector<double>& device,
-                          double tolerance) {
+                          double tolerance, double max_relative_error) {
   Comparison result;
   if (reference.size() != device.size()) {
     return {false, "sizes differ: " + std::to_string(reference.size()) + " vs " + std::to_string(device.size())};
@@ -73,6 +90,16 @@ Comparison CompareResults(const std::vector<double>& reference, const std::vecto
                            ", device " + std::to_string(d)};
       }
       continue;
+    }
+    if (max_relative_error > 0) {
+      const bool exact = r == 1 || r == -1;
+      const double allowed = exact ? 0 : max_relative_error * std::fabs(r) + std::numeric_limits<float>::min();
+      if (!(std::fabs(r - d) <= allowed)) {
+        char text[160];
+        std::snprintf(text, sizeof text, "element %zu: reference %.9g, device %.9g (allowed error %.3g)", i, r, d,
+                      allowed);
+        return {false, text};
+      }
     }
     double error = (r - d) * (r - d);
     squared_error += error;

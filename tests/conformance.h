@@ -20,7 +20,12 @@ struct Domain {
   double high = 2.0;
   bool integers = false;  // round to whole numbers (ties for comparisons and argmax)
   bool specials = false;  // put NaN, +-Inf, +-0 at fixed positions
+  bool range_limits = false;  // every value is one of RangeLimitValues(), in order, cyclically
 };
+
+// Special and range-limit values: NaN, +-inf, +-0, denormals, the smallest normal and largest
+// finite floats, and values whose exponent lies beyond the float range (as shift amounts).
+const std::vector<double>& RangeLimitValues();
 
 struct InputSpec {
   Shape shape;
@@ -38,6 +43,8 @@ struct Case {
   double tolerance = 1e-7;
   // Draw rand() from the same seed on both backends before evaluating.
   bool uses_rand = false;
+  // When > 0, each element is checked too (see CompareResults), not only the NMSE.
+  double max_relative_error = 0;
 };
 
 // One backend per spec for the whole test program (devices are expensive to open).
@@ -57,8 +64,12 @@ struct Comparison {
   std::string message;  // what differed, when not ok
 };
 
-// NMSE over finite positions, plus identical NaN / +Inf / -Inf positions.
+// NMSE over finite positions, plus identical NaN / +Inf / -Inf positions. With
+// max_relative_error > 0 every finite element must match too: exactly where the
+// reference is +-1 (saturated and exact results: tanh(inf), sig(inf), exp(0)), else
+// within max_relative_error of it or within the smallest normal float (a denormal result
+// keeps fewer bits), so one wrong element among huge ones is still found.
 Comparison CompareResults(const std::vector<double>& reference, const std::vector<double>& device,
-                          double tolerance);
+                          double tolerance, double max_relative_error = 0);
 
 }  // namespace neon::conformance

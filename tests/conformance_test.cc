@@ -81,7 +81,7 @@ TEST_P(ConformanceTest, MatchesReference) {
   std::vector<double> actual = Evaluate(SharedBackend(backend_name), test_case, values, strided_output, device_damage);
   EXPECT_EQ(reference_damage, "") << "reference";
   EXPECT_EQ(device_damage, "") << backend_name;
-  Comparison comparison = CompareResults(expected, actual, test_case.tolerance);
+  Comparison comparison = CompareResults(expected, actual, test_case.tolerance, test_case.max_relative_error);
   EXPECT_TRUE(comparison.ok) << backend_name << " / " << test_case.name << ": " << comparison.message;
 }
 
