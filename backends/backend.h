@@ -4,6 +4,7 @@
 // in a shared library built outside this tree (see backends/plugin.h).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -11,27 +12,44 @@
 #include <string_view>
 #include <vector>
 
+#include "graph/error.h"
 #include "graph/kernel.h"
 
 namespace neon {
 
 class Backend;
 
-// Device memory. Freed when the last handle goes (RAII).
+// Shared by a backend and every buffer it made, so that a buffer outliving its
+// backend (a tensor kept after the backend was destroyed) reports it instead of
+// touching freed device state. Null once the backend is gone.
+struct BackendAnchor {
+  std::atomic<Backend*> backend;
+};
+
+// Device memory. Freed when the last handle goes (RAII); its memory stays valid
+// after its backend is destroyed, but every use of it then throws BackendError.
 class Buffer {
  public:
   virtual ~Buffer() = default;
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;
 
-  Backend& backend() const { return *backend_; }
+  // The owning backend; BackendError when it has been destroyed.
+  Backend& backend() const {
+    Backend* backend = anchor_->backend.load(std::memory_order_acquire);
+    if (backend == nullptr) ThrowBackendGone();
+    return *backend;
+  }
   size_t size_bytes() const { return size_bytes_; }
 
  protected:
-  Buffer(Backend& backend, size_t size_bytes) : backend_(&backend), size_bytes_(size_bytes) {}
+  Buffer(Backend& backend, size_t size_bytes);
 
  private:
-  Backend* backend_;
+  [[noreturn]] void ThrowBackendGone() const;
+
+  std::shared_ptr<BackendAnchor> anchor_;
+  std::string backend_name_;   // for the message once the backend is gone
   size_t size_bytes_;
 };
 
@@ -48,7 +66,11 @@ struct DeviceInfo {
 
 class Backend {
  public:
-  virtual ~Backend() = default;
+  Backend() : anchor_(std::make_shared<BackendAnchor>()) { anchor_->backend.store(this); }
+  // Buffers still held by tensors learn here that their backend is gone.
+  virtual ~Backend() { anchor_->backend.store(nullptr, std::memory_order_release); }
+  Backend(const Backend&) = delete;
+  Backend& operator=(const Backend&) = delete;
 
   // ---- required core ----
 
@@ -105,9 +127,19 @@ class Backend {
   void release_scratch() { scratch_.clear(); }
 
  private:
+  friend class Buffer;
+  std::shared_ptr<BackendAnchor> anchor_;
   std::vector<std::shared_ptr<Buffer>> scratch_;
   uint64_t seed_ = 0;
   uint64_t random_position_ = 0;
 };
+
+inline Buffer::Buffer(Backend& backend, size_t size_bytes)
+    : anchor_(backend.anchor_), backend_name_(backend.info().name), size_bytes_(size_bytes) {}
+
+inline void Buffer::ThrowBackendGone() const {
+  throw BackendError("a buffer of " + std::to_string(size_bytes_) + " bytes was used after its backend '" +
+                     backend_name_ + "' was destroyed; keep a backend alive while its tensors are in use");
+}
 
 }  // namespace neon
