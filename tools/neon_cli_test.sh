@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # The command line as a user meets it: device listing, and one-line errors with exit code 2.
 set -uo pipefail
+# A PoCL cache no parallel test shares, kept across runs (see backends/opencl/pocl_test_env.cc).
+if [ -n "${TEST_TMPDIR:-}" ]; then
+  POCL_CACHE_DIR="/tmp/neon-pocl-cache/$(pwd | md5sum | cut -c1-16)"
+  export POCL_CACHE_DIR
+fi
 neon="$1"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
