@@ -6,6 +6,7 @@
 // (graph/random_stream.h), so one backend serves several threads at once.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -13,27 +14,44 @@
 #include <string_view>
 
 #include "graph/conv_args.h"
+#include "graph/error.h"
 #include "graph/kernel.h"
 
 namespace neon {
 
 class Backend;
 
-// Device memory. Freed when the last handle goes (RAII).
+// Shared by a backend and every buffer it made, so that a buffer outliving its
+// backend (a tensor kept after the backend was destroyed) reports it instead of
+// touching freed device state. Null once the backend is gone.
+struct BackendAnchor {
+  std::atomic<Backend*> backend;
+};
+
+// Device memory. Freed when the last handle goes (RAII); its memory stays valid
+// after its backend is destroyed, but every use of it then throws BackendError.
 class Buffer {
  public:
   virtual ~Buffer() = default;
   Buffer(const Buffer&) = delete;
   Buffer& operator=(const Buffer&) = delete;
 
-  Backend& backend() const { return *backend_; }
+  // The owning backend; BackendError when it has been destroyed.
+  Backend& backend() const {
+    Backend* backend = anchor_->backend.load(std::memory_order_acquire);
+    if (backend == nullptr) ThrowBackendGone();
+    return *backend;
+  }
   size_t size_bytes() const { return size_bytes_; }
 
  protected:
-  Buffer(Backend& backend, size_t size_bytes) : backend_(&backend), size_bytes_(size_bytes) {}
+  Buffer(Backend& backend, size_t size_bytes);
 
  private:
-  Backend* backend_;
+  [[noreturn]] void ThrowBackendGone() const;
+
+  std::shared_ptr<BackendAnchor> anchor_;
+  std::string backend_name_;   // for the message once the backend is gone
   size_t size_bytes_;
 };
 
@@ -50,7 +68,11 @@ struct DeviceInfo {
 
 class Backend {
  public:
-  virtual ~Backend() = default;
+  Backend() : anchor_(std::make_shared<BackendAnchor>()) { anchor_->backend.store(this); }
+  // Buffers still held by tensors learn here that their backend is gone.
+  virtual ~Backend() { anchor_->backend.store(nullptr, std::memory_order_release); }
+  Backend(const Backend&) = delete;
+  Backend& operator=(const Backend&) = delete;
 
   // ---- required core ----
 
@@ -88,6 +110,18 @@ class Backend {
   virtual void conv_bprop_filter(const ConvArgs& args);  // (optional) filter = grad wrt filter
   virtual void pool_fprop(const PoolArgs& args);         // (optional) dst (and argmax) = pool(src)
   virtual void pool_bprop(const PoolArgs& args);         // (optional) src = grad wrt src
+
+ private:
+  friend class Buffer;
+  std::shared_ptr<BackendAnchor> anchor_;
 };
+
+inline Buffer::Buffer(Backend& backend, size_t size_bytes)
+    : anchor_(backend.anchor_), backend_name_(backend.info().name), size_bytes_(size_bytes) {}
+
+inline void Buffer::ThrowBackendGone() const {
+  throw BackendError("a buffer of " + std::to_string(size_bytes_) + " bytes was used after its backend '" +
+                     backend_name_ + "' was destroyed; keep a backend alive while its tensors are in use");
+}
 
 }  // namespace neon

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 namespace neon {
 
@@ -17,7 +18,7 @@ std::string Describe(const char* what, size_t index, double reference, double de
 }  // namespace
 
 Comparison CompareResults(const std::vector<double>& reference, const std::vector<double>& device,
-                          double tolerance) {
+                          double tolerance, double max_relative_error) {
   Comparison result;
   if (reference.size() != device.size()) {
     result.ok = false;
@@ -39,6 +40,18 @@ Comparison CompareResults(const std::vector<double>& reference, const std::vecto
         return result;
       }
       continue;
+    }
+    if (max_relative_error > 0) {
+      const bool exact = r == 1 || r == -1;
+      const double allowed = exact ? 0 : max_relative_error * std::fabs(r) + std::numeric_limits<float>::min();
+      if (!(std::fabs(r - d) <= allowed)) {
+        char bound[48];
+        std::snprintf(bound, sizeof(bound), " (allowed error %.3g)", allowed);
+        result.ok = false;
+        result.first_difference = i;
+        result.message = Describe("element-wise check failed at", i, r, d) + bound;
+        return result;
+      }
     }
     squared_error += (r - d) * (r - d);
     squared_reference += r * r;

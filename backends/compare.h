@@ -19,7 +19,11 @@ struct Comparison {
 
 // Passes when NMSE <= tolerance and the non-finite positions match. The first differing
 // element is the first whose squared error exceeds tolerance * max(r^2, mean r^2).
+// With max_relative_error > 0 every finite element must match too: exactly where the
+// reference is +-1 (saturated and exact results: tanh(inf), sig(inf), exp(0)), else within
+// max_relative_error of it or within the smallest normal float (a denormal result keeps
+// fewer bits), so one wrong element among huge ones is still found.
 Comparison CompareResults(const std::vector<double>& reference, const std::vector<double>& device,
-                          double tolerance);
+                          double tolerance, double max_relative_error = 0);
 
 }  // namespace neon

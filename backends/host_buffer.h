@@ -2,11 +2,14 @@
 // of every backend whose device is the CPU itself (reference, cpu).
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
-#include <new>
+#include <string>
 
 #include "backends/backend.h"
+#include "graph/error.h"
 
 namespace neon {
 
@@ -14,11 +17,8 @@ class HostBuffer final : public Buffer {
  public:
   static constexpr size_t kAlignment = 64;
 
-  HostBuffer(Backend& backend, size_t bytes)
-      : Buffer(backend, bytes),
-        data_(static_cast<std::byte*>(std::aligned_alloc(kAlignment, RoundUp(bytes)))) {
-    if (data_ == nullptr) throw std::bad_alloc();
-  }
+  // BackendError naming the backend and the size when host memory cannot hold `bytes`.
+  HostBuffer(Backend& backend, size_t bytes) : Buffer(backend, bytes), data_(Allocate(backend, bytes)) {}
   ~HostBuffer() override { std::free(data_); }
 
   std::byte* data() { return data_; }
@@ -31,9 +31,15 @@ class HostBuffer final : public Buffer {
   }
 
  private:
-  static size_t RoundUp(size_t bytes) {
-    size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
-    return rounded == 0 ? kAlignment : rounded;
+  static std::byte* Allocate(Backend& backend, size_t bytes) {
+    // aligned_alloc wants a multiple of the alignment; rounding up must not wrap.
+    const size_t rounded = std::max(kAlignment, (bytes + kAlignment - 1) / kAlignment * kAlignment);
+    void* data = bytes > SIZE_MAX - kAlignment ? nullptr : std::aligned_alloc(kAlignment, rounded);
+    if (data == nullptr) {
+      throw BackendError("backend '" + backend.info().name + "' cannot allocate " + std::to_string(bytes) +
+                         " bytes of host memory");
+    }
+    return static_cast<std::byte*>(data);
   }
   std::byte* data_;
 };

@@ -2,6 +2,11 @@
 # Runs an example program on each backend named after it; the program asserts its
 # own values and exits non-zero on a mismatch.
 set -euo pipefail
+# A PoCL cache no parallel test shares, kept across runs (see backends/opencl/pocl_test_env.cc).
+if [ -n "${TEST_TMPDIR:-}" ]; then
+  POCL_CACHE_DIR="/tmp/neon-pocl-cache/$(pwd | md5sum | cut -c1-16)"
+  export POCL_CACHE_DIR
+fi
 program="$1"
 shift
 for backend in "$@"; do

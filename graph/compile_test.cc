@@ -108,6 +108,21 @@ TEST_F(CompileTest, SameStructureCompilesOnceAcrossNewData) {
   EXPECT_EQ(GetPlanCacheStats().compiles - before, 2u);
 }
 
+TEST_F(CompileTest, PlanCacheEvictsTheLeastRecentlyUsedPlan) {
+  ClearPlanCache();
+  const uint64_t evictions = GetPlanCacheStats().evictions;
+  for (size_t i = 0; i < kMaxCachedPlans; ++i) StorePlan("plan" + std::to_string(i), Plan());
+  ASSERT_NE(FindPlan("plan0"), nullptr);  // now the most recently used
+  StorePlan("one more", Plan());
+  EXPECT_EQ(GetPlanCacheStats().size, kMaxCachedPlans);  // not cleared: bounded
+  EXPECT_EQ(GetPlanCacheStats().evictions - evictions, 1u);
+  EXPECT_NE(FindPlan("plan0"), nullptr);
+  EXPECT_EQ(FindPlan("plan1"), nullptr);  // the least recently used went
+  EXPECT_NE(FindPlan("plan2"), nullptr);
+  EXPECT_NE(FindPlan("one more"), nullptr);
+  ClearPlanCache();
+}
+
 TEST_F(CompileTest, SizesAreRuntimeArguments) {
   ClearPlanCache();
   uint64_t before = GetPlanCacheStats().compiles;

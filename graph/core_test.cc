@@ -1,8 +1,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
 
 #include "graph/kernel.h"
+#include "graph/lru_map.h"
 #include "graph/op_table.h"
 #include "graph/philox.h"
 #include "graph/scalar_ops.h"
@@ -53,6 +55,26 @@ TEST(FusedKernel, KeyDistinguishesPrograms) {
   b.body[1].op = OpKind::kLog;
   EXPECT_NE(a.Key(), b.Key());
   EXPECT_EQ(a.Key(), FusedKernel(a).Key());
+}
+
+TEST(LruMap, EvictsTheLeastRecentlyUsedEntry) {
+  LruMap<std::string, int> map(3);
+  map.Insert("a", 1);
+  map.Insert("b", 2);
+  map.Insert("c", 3);
+  ASSERT_NE(map.Find("a"), nullptr);  // "b" is now the least recently used
+  map.Insert("d", 4);
+  EXPECT_EQ(map.size(), 3u);
+  EXPECT_EQ(map.evictions(), 1u);
+  EXPECT_EQ(map.Find("b"), nullptr);
+  EXPECT_EQ(*map.Find("a"), 1);
+  map.Insert("c", 30);  // replacing is not growing
+  EXPECT_EQ(map.size(), 3u);
+  EXPECT_EQ(*map.Find("c"), 30);
+  EXPECT_EQ(*map.Find("d"), 4);
+  map.clear();
+  EXPECT_EQ(map.size(), 0u);
+  EXPECT_EQ(map.Find("a"), nullptr);
 }
 
 }  // namespace

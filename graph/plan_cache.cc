@@ -1,19 +1,16 @@
 #include "graph/plan_cache.h"
 
 #include <mutex>
-#include <unordered_map>
+
+#include "graph/lru_map.h"
 
 namespace neon {
 
 namespace {
 
-// Bounded: past this many plans the cache starts over (a program that builds
-// unbounded distinct structures should not grow without limit).
-constexpr size_t kMaxPlans = 4096;
-
 struct PlanCache {
   std::mutex mutex;
-  std::unordered_map<std::string, std::shared_ptr<const Plan>> plans;
+  LruMap<std::string, std::shared_ptr<const Plan>> plans{kMaxCachedPlans};
   PlanCacheStats stats;
 };
 
@@ -27,18 +24,17 @@ PlanCache& Cache() {
 std::shared_ptr<const Plan> FindPlan(const std::string& key) {
   PlanCache& cache = Cache();
   std::lock_guard<std::mutex> lock(cache.mutex);
-  auto found = cache.plans.find(key);
-  if (found == cache.plans.end()) return nullptr;
+  std::shared_ptr<const Plan>* found = cache.plans.Find(key);
+  if (found == nullptr) return nullptr;
   ++cache.stats.hits;
-  return found->second;
+  return *found;
 }
 
 std::shared_ptr<const Plan> StorePlan(const std::string& key, Plan plan) {
   PlanCache& cache = Cache();
   auto stored = std::make_shared<const Plan>(std::move(plan));
   std::lock_guard<std::mutex> lock(cache.mutex);
-  if (cache.plans.size() >= kMaxPlans) cache.plans.clear();
-  cache.plans[key] = stored;
+  cache.plans.Insert(key, stored);
   ++cache.stats.compiles;
   return stored;
 }
@@ -48,6 +44,7 @@ PlanCacheStats GetPlanCacheStats() {
   std::lock_guard<std::mutex> lock(cache.mutex);
   PlanCacheStats stats = cache.stats;
   stats.size = cache.plans.size();
+  stats.evictions = cache.plans.evictions();
   return stats;
 }
 

@@ -12,9 +12,21 @@ namespace neon {
 
 namespace {
 
-std::vector<int64_t> RowMajorStrides(const Shape& shape) {
+// a * b, or ShapeError naming `shape` when it does not fit int64 (sizes are never wrapped).
+int64_t CheckedMul(int64_t a, int64_t b, const Shape& shape, const std::string& what) {
+  int64_t product = 0;
+  if (__builtin_mul_overflow(a, b, &product)) {
+    throw ShapeError(what + ": shape " + ShapeString(shape) +
+                     " is too large (its element count or strides overflow 64 bits)");
+  }
+  return product;
+}
+
+std::vector<int64_t> RowMajorStrides(const Shape& shape, const std::string& what) {
   std::vector<int64_t> strides(shape.size(), 1);
-  for (int i = static_cast<int>(shape.size()) - 2; i >= 0; --i) strides[i] = strides[i + 1] * shape[i + 1];
+  for (int i = static_cast<int>(shape.size()) - 2; i >= 0; --i) {
+    strides[i] = CheckedMul(strides[i + 1], shape[i + 1], shape, what);
+  }
   return strides;
 }
 
@@ -34,10 +46,12 @@ std::vector<To> ConvertValues(const std::vector<From>& values) {
   return converted;
 }
 
+// The element count of a shape that CheckShape accepted (so it cannot overflow).
 int64_t Product(const Shape& shape) {
   return std::accumulate(shape.begin(), shape.end(), int64_t{1}, std::multiplies<>());
 }
 
+// At least 2-D, no negative dimension, element count and strides within int64.
 void CheckShape(const Shape& shape, const std::string& what) {
   if (shape.size() < 2) {
     throw ShapeError(what + ": shape " + ShapeString(shape) + " has fewer than 2 dimensions (neon tensors are at least 2-D)");
@@ -45,6 +59,9 @@ void CheckShape(const Shape& shape, const std::string& what) {
   for (int64_t dim : shape) {
     if (dim < 0) throw ShapeError(what + ": shape " + ShapeString(shape) + " has a negative dimension");
   }
+  int64_t count = 1;
+  for (int64_t dim : shape) count = CheckedMul(count, dim, shape, what);
+  RowMajorStrides(shape, what);
 }
 
 }  // namespace
@@ -60,39 +77,58 @@ std::string ShapeString(const Shape& shape) {
 
 Tensor::Tensor(Backend& backend, Shape shape, DType dtype, std::string name)
     : shape_(std::move(shape)), dtype_(dtype), name_(std::move(name)) {
-  CheckShape(shape_, "tensor '" + name_ + "'");
-  strides_ = RowMajorStrides(shape_);
-  buffer_ = backend.allocate(static_cast<size_t>(Product(shape_)) * SizeOf(dtype_));
+  const std::string what = "tensor '" + name_ + "'";
+  CheckShape(shape_, what);
+  strides_ = RowMajorStrides(shape_, what);
+  const int64_t bytes = CheckedMul(Product(shape_), static_cast<int64_t>(SizeOf(dtype_)), shape_, what);
+  auto failure = [&](const std::string& reason) {
+    return BackendError("cannot allocate tensor '" + name_ + "' " + ShapeString(shape_) + " " +
+                        std::string(DTypeName(dtype_)) + " (" + std::to_string(bytes) + " bytes) on backend '" +
+                        backend.info().name + "': " + reason);
+  };
+  try {
+    buffer_ = backend.allocate(static_cast<size_t>(bytes));
+  } catch (const std::bad_alloc&) {
+    throw failure("out of memory");
+  } catch (const BackendError& error) {
+    throw failure(error.what());
+  }
 }
 
-Backend& Tensor::backend() const {
-  if (!buffer_) throw ArgumentError("tensor: a null (default-constructed) Tensor has no backend");
-  return buffer_->backend();
+const Tensor& Tensor::Checked(const char* what) const {
+  if (!buffer_) throw ArgumentError(std::string("tensor ") + what + ": a null (default-constructed) Tensor");
+  return *this;
 }
 
-int64_t Tensor::size() const { return Product(shape_); }
+Backend& Tensor::backend() const { return Checked("backend()").buffer_->backend(); }
 
-bool Tensor::is_contiguous() const { return strides_ == RowMajorStrides(shape_) || size() <= 1; }
+int64_t Tensor::size() const { return Product(Checked("size()").shape_); }
+
+bool Tensor::is_contiguous() const {
+  return strides_ == RowMajorStrides(Checked("is_contiguous()").shape_, "is_contiguous") || size() <= 1;
+}
 
 Tensor Tensor::named(std::string name) const {
-  Tensor view = *this;
+  Tensor view = Checked("named()");
   view.name_ = std::move(name);
   return view;
 }
 
 Tensor Tensor::reshape(Shape shape) const {
+  Checked("reshape()");
+  const std::string what = "reshape of '" + name_ + "'";
   int infer = -1;
   int64_t known = 1;
   for (size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
       if (infer >= 0) throw ShapeError("reshape: more than one -1 in " + ShapeString(shape));
       infer = static_cast<int>(i);
-    } else {
-      known *= shape[i];
+    } else if (shape[i] >= 0) {
+      known = CheckedMul(known, shape[i], shape, what);
     }
   }
   if (infer >= 0 && known > 0) shape[infer] = size() / known;
-  CheckShape(shape, "reshape of '" + name_ + "'");
+  CheckShape(shape, what);
   if (Product(shape) != size()) {
     throw ShapeError("reshape of '" + name_ + "': " + ShapeString(shape_) + " has " + std::to_string(size()) +
                      " elements, " + ShapeString(shape) + " has " + std::to_string(Product(shape)));
@@ -103,11 +139,12 @@ Tensor Tensor::reshape(Shape shape) const {
   }
   Tensor view = *this;
   view.shape_ = std::move(shape);
-  view.strides_ = RowMajorStrides(view.shape_);
+  view.strides_ = RowMajorStrides(view.shape_, what);
   return view;
 }
 
 Tensor Tensor::T() const {
+  Checked("T()");
   if (ndim() != 2) throw ShapeError("T(): '" + name_ + "' has shape " + ShapeString(shape_) + ", expected 2-D");
   Tensor view = *this;
   std::swap(view.shape_[0], view.shape_[1]);
@@ -121,6 +158,7 @@ Tensor Tensor::cols(int64_t begin, int64_t end) const { return Slice(1, begin, e
 
 Tensor Tensor::Slice(int axis, int64_t begin, int64_t end) const {
   const char* what = axis == 0 ? "rows" : "cols";
+  Checked(axis == 0 ? "rows()" : "cols()");
   if (ndim() != 2 || begin < 0 || end > shape_[axis] || begin > end) {
     throw ShapeError(std::string(what) + "(" + std::to_string(begin) + ", " + std::to_string(end) + ") of '" +
                      name_ + "' with shape " + ShapeString(shape_) + ": expected a 2-D tensor and 0 <= begin <= end <= " +
@@ -132,11 +170,11 @@ Tensor Tensor::Slice(int axis, int64_t begin, int64_t end) const {
   return view;
 }
 
-int64_t Tensor::rows2d() const { return ndim() == 2 ? shape_[0] : size() / std::max<int64_t>(shape_.back(), 1); }
-int64_t Tensor::cols2d() const { return shape_.back(); }
+int64_t Tensor::rows2d() const { return Checked("rows2d()").ndim() == 2 ? shape_[0] : size() / std::max<int64_t>(shape_.back(), 1); }
+int64_t Tensor::cols2d() const { return Checked("cols2d()").shape_.back(); }
 
 int64_t Tensor::row_stride2d() const {
-  if (ndim() == 2) return strides_[0];
+  if (Checked("row_stride2d()").ndim() == 2) return strides_[0];
   if (!is_contiguous()) {
     throw ShapeError("op-tree operand '" + name_ + "': a " + std::to_string(ndim()) +
                      "-D view must be contiguous to be seen as 2-D");
@@ -144,12 +182,15 @@ int64_t Tensor::row_stride2d() const {
   return shape_.back();
 }
 
-int64_t Tensor::col_stride2d() const { return ndim() == 2 ? strides_[1] : 1; }
+int64_t Tensor::col_stride2d() const { return Checked("col_stride2d()").ndim() == 2 ? strides_[1] : 1; }
 
-Tensor& Tensor::fill(double value) { return assign(Expr(value)); }
+Tensor& Tensor::fill(double value) {
+  Checked("fill()");
+  return assign(Expr(value));
+}
 
 Tensor& Tensor::fill_random(Distribution distribution, double a, double b) {
-  Backend& device = backend();
+  Backend& device = Checked("fill_random()").backend();
   RandomArgs args;
   args.rows = rows2d();
   args.cols = cols2d();
@@ -166,7 +207,7 @@ Tensor& Tensor::fill_random(Distribution distribution, double a, double b) {
 
 template <typename Element>
 std::vector<Element> Tensor::get() const {
-  if (!defined()) throw ArgumentError("get(): null tensor");
+  Checked("get()");
   if (dtype_ != DTypeOf<Element>()) {
     switch (dtype_) {
       case DType::kFloat32: return ConvertValues<Element>(get<float>());
@@ -187,6 +228,7 @@ std::vector<Element> Tensor::get() const {
 
 template <typename Element>
 Tensor& Tensor::set(const std::vector<Element>& values) {
+  Checked("set()");
   if (static_cast<int64_t>(values.size()) != size()) {
     throw ShapeError("set(): '" + name_ + "' has shape " + ShapeString(shape_) + " (" + std::to_string(size()) +
                      " elements), got " + std::to_string(values.size()) + " values");

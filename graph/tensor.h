@@ -22,21 +22,24 @@ std::string ShapeString(const Shape& shape);  // "(3, 4)"
 
 class Tensor {
  public:
-  Tensor() = default;  // a null handle; most calls on it throw ArgumentError
-  // A new tensor on `backend` with unspecified contents (neon's be.empty).
+  Tensor() = default;  // a null handle: every call on it but defined() throws ArgumentError
+  // A new tensor on `backend` with unspecified contents (neon's be.empty). ShapeError when its
+  // element count, strides or byte size do not fit 63 bits; BackendError naming the backend,
+  // the tensor and the size when the device cannot allocate it.
   Tensor(Backend& backend, Shape shape, DType dtype = DType::kFloat32, std::string name = "");
 
   bool defined() const { return buffer_ != nullptr; }
+  // The backend that owns the storage; BackendError when that backend has been destroyed.
   Backend& backend() const;
-  const Shape& shape() const { return shape_; }
-  const std::vector<int64_t>& strides() const { return strides_; }  // in elements
-  int64_t offset() const { return offset_; }                        // in elements
-  DType dtype() const { return dtype_; }
-  const std::string& name() const { return name_; }
+  const Shape& shape() const { return Checked("shape()").shape_; }
+  const std::vector<int64_t>& strides() const { return Checked("strides()").strides_; }  // in elements
+  int64_t offset() const { return Checked("offset()").offset_; }                           // in elements
+  DType dtype() const { return Checked("dtype()").dtype_; }
+  const std::string& name() const { return Checked("name()").name_; }
   int64_t size() const;  // number of elements
-  int ndim() const { return static_cast<int>(shape_.size()); }
+  int ndim() const { return static_cast<int>(Checked("ndim()").shape_.size()); }
   bool is_contiguous() const;
-  const std::shared_ptr<Buffer>& buffer() const { return buffer_; }
+  const std::shared_ptr<Buffer>& buffer() const { return Checked("buffer()").buffer_; }
 
   // Same storage, another name (for messages and saved models).
   Tensor named(std::string name) const;
@@ -71,6 +74,8 @@ class Tensor {
   template <typename Element> Tensor& set(const std::vector<Element>& values);
 
  private:
+  // *this; ArgumentError naming `what` for a null handle.
+  const Tensor& Checked(const char* what) const;
   // Elements [begin, end) along `axis` (0: rows, 1: columns) of a 2-D tensor.
   Tensor Slice(int axis, int64_t begin, int64_t end) const;
 

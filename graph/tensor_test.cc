@@ -108,5 +108,31 @@ TEST_F(TensorTest, NullTensor) {
   EXPECT_THROW(null.assign(1.0), ArgumentError);
 }
 
+TEST_F(TensorTest, EveryAccessorOfANullTensorIsAnArgumentError) {
+  const Tensor null;  // NullTensor above covers backend() and assign()
+  EXPECT_THROW(null.shape(), ArgumentError);
+  EXPECT_THROW(null.strides(), ArgumentError);
+  EXPECT_THROW(null.offset(), ArgumentError);
+  EXPECT_THROW(null.dtype(), ArgumentError);
+  EXPECT_THROW(null.name(), ArgumentError);
+  EXPECT_THROW(null.size(), ArgumentError);
+  EXPECT_THROW(null.ndim(), ArgumentError);
+  EXPECT_THROW(null.is_contiguous(), ArgumentError);
+  EXPECT_THROW(null.buffer(), ArgumentError);
+  EXPECT_THROW(null.named("x"), ArgumentError);
+  EXPECT_THROW(null.reshape({1, 1}), ArgumentError);
+  EXPECT_THROW(null.T(), ArgumentError);
+  EXPECT_THROW(null.rows(0, 0), ArgumentError);
+  EXPECT_THROW(null.cols(0, 0), ArgumentError);
+  EXPECT_THROW(null.rows2d(), ArgumentError);
+  EXPECT_THROW(null.cols2d(), ArgumentError);
+  EXPECT_THROW(null.row_stride2d(), ArgumentError);
+  EXPECT_THROW(null.col_stride2d(), ArgumentError);
+  EXPECT_THROW(null.get<float>(), ArgumentError);
+  Tensor target;
+  EXPECT_THROW(target.fill(1), ArgumentError);
+  EXPECT_THROW(target.set(std::vector<float>{}), ArgumentError);
+}
+
 }  // namespace
 }  // namespace neon

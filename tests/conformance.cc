@@ -42,6 +42,18 @@ bool SupportsCase(Backend& backend, const Case& test_case) {
   return !float64;
 }
 
+const std::vector<double>& RangeLimitValues() {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  constexpr double kMaxFloat = std::numeric_limits<float>::max();
+  constexpr double kMinNormal = std::numeric_limits<float>::min();
+  constexpr double kMinDenormal = std::numeric_limits<float>::denorm_min();
+  static const std::vector<double> values = {
+      std::numeric_limits<double>::quiet_NaN(), kInf, -kInf, 0.0, -0.0, kMinDenormal, -kMinDenormal,
+      1e-40, kMinNormal, -kMinNormal, 1e-30, kMaxFloat, -kMaxFloat, 3e38, 1e30, -1e30,
+      128, -128, -150, 150, 1, -1, 0.5, 2, -3};
+  return values;
+}
+
 std::vector<double> DrawValues(const InputSpec& spec, uint32_t seed) {
   int64_t count = spec.shape[0] * spec.shape[1];
   std::mt19937 engine(seed);
@@ -51,6 +63,10 @@ std::vector<double> DrawValues(const InputSpec& spec, uint32_t seed) {
     value = uniform(engine);
     if (spec.domain.integers) value = std::nearbyint(value);
     if (spec.dtype == DType::kFloat32) value = static_cast<float>(value);
+  }
+  if (spec.domain.range_limits) {
+    const std::vector<double>& limits = RangeLimitValues();
+    for (size_t i = 0; i < values.size(); ++i) values[i] = limits[i % limits.size()];
   }
   if (spec.domain.specials) {
     const double specials[] = {std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::infinity(),
@@ -162,7 +178,7 @@ CaseResult RunCase(const std::vector<Case>& cases, size_t index, Backend& device
     return result;
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  Comparison comparison = CompareResults(expected, actual, test_case.tolerance);
+  Comparison comparison = CompareResults(expected, actual, test_case.tolerance, test_case.max_relative_error);
   result.nmse = comparison.nmse;
   result.nonfinite_mismatch = comparison.nonfinite_mismatch;
   result.ok = comparison.ok && result.sentinel_damage.empty();

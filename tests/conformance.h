@@ -22,7 +22,12 @@ struct Domain {
   double high = 2.0;
   bool integers = false;  // round to whole numbers (ties for comparisons and argmax)
   bool specials = false;  // put NaN, +-Inf, +-0 at fixed positions
+  bool range_limits = false;  // every value is one of RangeLimitValues(), in order, cyclically
 };
+
+// Special and range-limit values: NaN, +-inf, +-0, denormals, the smallest normal and largest
+// finite floats, and values whose exponent lies beyond the float range (as shift amounts).
+const std::vector<double>& RangeLimitValues();
 
 struct InputSpec {
   Shape shape;
@@ -40,6 +45,8 @@ struct Case {
   double tolerance = 1e-7;
   // Draw rand() from the same seed on both backends before evaluating.
   bool uses_rand = false;
+  // When > 0, each element is checked too (see CompareResults), not only the NMSE.
+  double max_relative_error = 0;
   // The table `neon check` reports it in ("unary", "binary", ...), set by the registry.
   std::string family = "";
   // Instead of inputs + build: the whole case run on a backend, giving host values to compare

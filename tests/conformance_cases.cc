@@ -93,6 +93,48 @@ void AddBinary(std::vector<Case>& cases) {
   }
 }
 
+// Every op on every special and range-limit value (and, for binary ops, every pair of
+// them), checked element by element: the NMSE alone misses one wrong element among huge ones.
+const Domain kRangeLimits = {-1, 1, false, false, true};
+// Float transcendental functions are accurate to a few ulps (1 ulp = 6e-8).
+constexpr double kRangeLimitRelativeError = 1e-6;
+
+void AddRangeLimits(std::vector<Case>& cases) {
+  const int64_t count = static_cast<int64_t>(RangeLimitValues().size());
+  const std::pair<const char*, Expr (*)(const Expr&)> unary[] = {
+      {"neg", neg},   {"abs", abs},     {"sgn", sgn},         {"finite", finite}, {"sqrt", sqrt}, {"sqr", sqr},
+      {"exp", exp},   {"log", log},     {"exp2", exp2},       {"log2", log2},     {"sig", sig},   {"sig2", sig2},
+      {"tanh", tanh}, {"tanh2", tanh2}, {"safelog", safelog}, {"rint", rint},     {"binarize", binarize}};
+  for (const auto& [name, fn] : unary) {
+    Case range{std::string(name) + "_range_limits", {In({count, 1}, kRangeLimits)},
+               [fn = fn](const std::vector<Tensor>& in) { return fn(in[0]); }};
+    range.max_relative_error = kRangeLimitRelativeError;
+    cases.push_back(range);
+  }
+  const std::pair<const char*, Expr (*)(const Expr&, const Expr&)> binary[] = {
+      {"add", add}, {"sub", sub}, {"mul", mul}, {"div", div},         {"eq", eq},           {"ne", ne},
+      {"lt", lt},   {"le", le},   {"gt", gt},   {"ge", ge},           {"pow", pow},         {"minimum", minimum},
+      {"maximum", maximum},       {"shift", shift}};
+  for (const auto& [name, fn] : binary) {
+    // (count, 1) against (1, count): the outer grid of every pair.
+    Case range{std::string(name) + "_range_limit_pairs", {In({count, 1}, kRangeLimits), In({1, count}, kRangeLimits)},
+               [fn = fn](const std::vector<Tensor>& in) { return fn(in[0], in[1]); }};
+    range.max_relative_error = kRangeLimitRelativeError;
+    cases.push_back(range);
+  }
+  const std::pair<const char*, Expr (*)(const Expr&, int)> reductions[] = {
+      {"max", max}, {"min", min}, {"argmax", argmax}, {"argmin", argmin}};
+  for (const auto& [name, fn] : reductions) {
+    for (int axis : {0, 1}) {
+      Shape shape = axis == 0 ? Shape{count, 3} : Shape{3, count};
+      Case range{std::string(name) + "_" + AxisName(axis) + "_range_limits", {In(shape, kRangeLimits)},
+                 [fn = fn, axis](const std::vector<Tensor>& in) { return fn(in[0], axis); }};
+      range.max_relative_error = kRangeLimitRelativeError;
+      cases.push_back(range);
+    }
+  }
+}
+
 void AddReductions(std::vector<Case>& cases) {
   const std::pair<const char*, Expr (*)(const Expr&, int)> ops[] = {
       {"sum", sum}, {"max", max}, {"min", min}, {"argmax", argmax}, {"argmin", argmin}};
@@ -242,7 +284,8 @@ void AddRandom(std::vector<Case>& cases) {
 std::vector<Case> BuildCases() {
   // One family per table `neon check` prints.
   const std::pair<const char*, void (*)(std::vector<Case>&)> families[] = {
-      {"unary", AddUnary},     {"binary", AddBinary},     {"reduction", AddReductions},
+      {"unary", AddUnary},     {"binary", AddBinary},     {"range_limit", AddRangeLimits},
+      {"reduction", AddReductions},
       {"view", AddViews},      {"dot", AddDot},           {"compound", AddCompound},
       {"dtype", AddDtypes},    {"philox", AddRandom},     {"random_fill", AddRandomFillCases},
       {"contract", AddContractCases},

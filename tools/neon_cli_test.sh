@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # The command line as a user meets it: device listing, and one-line errors with exit code 2.
 set -uo pipefail
+# A PoCL cache no parallel test shares, kept across runs (see backends/opencl/pocl_test_env.cc).
+if [ -n "${TEST_TMPDIR:-}" ]; then
+  POCL_CACHE_DIR="/tmp/neon-pocl-cache/$(pwd | md5sum | cut -c1-16)"
+  export POCL_CACHE_DIR
+fi
 neon="$1"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
@@ -30,4 +35,31 @@ out=$("$neon" --backend=cpu --threads=1 devices 2>&1) || fail "--threads=1 exite
 grep -q '^cpu: .*, 1 compute units' <<<"$out" || fail "--threads=1 not applied: $out"
 err=$("$neon" --threads=0 devices 2>&1 >/dev/null); code=$?
 [ "$code" -eq 2 ] || fail "--threads=0 exited $code, expected 2"
+
+# expect_error EXPECTED_TEXT ARGS...: exit code 2, and EXPECTED_TEXT on the first line of stderr.
+expect_error() {
+  local expected="$1"; shift
+  local err code
+  err=$("$neon" "$@" 2>&1 >/dev/null); code=$?
+  [ "$code" -eq 2 ] || fail "'$*' exited $code, expected 2"
+  grep -qF -- "$expected" <<<"$(head -n 1 <<<"$err")" || fail "'$*' does not say '$expected': $err"
+}
+expect_error "no command given" --backend=reference
+grep -q "devices" <<<"$("$neon" 2>&1)" || fail "no command: the usage does not list the commands"
+expect_error "unknown command 'foo' (commands: devices)" foo
+expect_error "unknown command 'foo'" --backend reference foo
+expect_error "--backend= needs a value" --backend= devices
+expect_error "--threads= needs a value" --threads= devices
+expect_error "--backend needs a value" --backend "" devices
+expect_error "--threads='abc' is not a number; expected a whole number of threads in [1, 4096]" --threads=abc devices
+expect_error "--threads='5000' is out of range; expected a whole number of threads in [1, 4096]" --threads=5000 devices
+err=$(NEON_NUM_THREADS=0 "$neon" --backend=cpu devices 2>&1 >/dev/null); code=$?
+[ "$code" -eq 2 ] || fail "NEON_NUM_THREADS=0 exited $code, expected 2"
+grep -qF "NEON_NUM_THREADS='0' is out of range; expected a whole number of threads in [1, 4096]" <<<"$err" ||
+  fail "NEON_NUM_THREADS=0 does not name the range: $err"
+if [ -w /dev/full ]; then
+  err=$("$neon" --backend=reference devices 2>&1 >/dev/full); code=$?
+  [ "$code" -eq 2 ] || fail "devices > /dev/full exited $code, expected 2"
+  grep -q "cannot write to standard output" <<<"$err" || fail "devices > /dev/full: $err"
+fi
 echo "PASS"

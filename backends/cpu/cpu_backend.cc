@@ -1,10 +1,10 @@
 #include "backends/cpu/cpu_backend.h"
 
-#include "backends/validate.h"
-
 #include <omp.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -27,12 +27,7 @@ namespace {
 int ResolveThreads(int requested) {
   if (requested > 0) return requested;
   if (const char* env = std::getenv("NEON_NUM_THREADS"); env != nullptr && *env != '\0') {
-    char* end = nullptr;
-    const long value = std::strtol(env, &end, 10);
-    if (*end != '\0' || value <= 0 || value > 4096) {
-      throw ArgumentError("NEON_NUM_THREADS='" + std::string(env) + "', expected a positive thread count");
-    }
-    return static_cast<int>(value);
+    return ParseThreadCount(env, "NEON_NUM_THREADS");
   }
   return omp_get_num_procs();
 }
@@ -51,6 +46,19 @@ std::string CpuModel() {
 
 
 }  // namespace
+
+int ParseThreadCount(std::string_view text, std::string_view source) {
+  const std::string quoted = std::string(source) + "='" + std::string(text) + "'";
+  const std::string expected = "expected a whole number of threads in [1, " + std::to_string(kMaxCpuThreads) + "]";
+  if (text.empty()) throw ArgumentError(std::string(source) + " is empty; " + expected);
+  int64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') throw ArgumentError(quoted + " is not a number; " + expected);
+    value = std::min<int64_t>(value * 10 + (c - '0'), int64_t{kMaxCpuThreads} + 1);  // saturates: no overflow
+  }
+  if (value < 1 || value > kMaxCpuThreads) throw ArgumentError(quoted + " is out of range; " + expected);
+  return static_cast<int>(value);
+}
 
 CpuBackend::CpuBackend(int num_threads)
     : num_threads_(ResolveThreads(num_threads)), conv_(std::make_unique<cpu::ConvPrimitives>()) {

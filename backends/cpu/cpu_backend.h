@@ -4,11 +4,19 @@
 #pragma once
 
 #include <memory>
+#include <string_view>
 
 #include "backends/backend.h"
 #include "backends/cpu/conv.h"
 
 namespace neon {
+
+// Thread counts the cpu backend accepts: [1, kMaxCpuThreads].
+constexpr int kMaxCpuThreads = 4096;
+
+// `text` as a thread count; ArgumentError naming `source` (e.g. "--threads",
+// "NEON_NUM_THREADS") and the valid range when it is empty, not a whole number or out of range.
+int ParseThreadCount(std::string_view text, std::string_view source);
 
 class CpuBackend final : public Backend {
  public:

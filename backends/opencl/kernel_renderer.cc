@@ -104,7 +104,7 @@ std::string InstrExpr(const Context& ctx, const std::vector<Instr>& instrs, size
       case OpKind::kLog2: return "log2(" + x + ")";
       case OpKind::kSig: return ctx.Fn("neon_sig") + "(" + x + ")";
       case OpKind::kSig2: return ctx.Fn("neon_sig2") + "(" + x + ")";
-      case OpKind::kTanh: return "tanh(" + x + ")";
+      case OpKind::kTanh: return ctx.Fn("neon_tanh") + "(" + x + ")";
       case OpKind::kTanh2: return ctx.Fn("neon_tanh2") + "(" + x + ")";
       case OpKind::kSafelog: return ctx.Fn("neon_safelog") + "(" + x + ")";
       case OpKind::kRint: return "rint(" + x + ")";

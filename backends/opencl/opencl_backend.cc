@@ -150,8 +150,7 @@ void OpenCLBackend::synchronize() { CheckCl(clFinish(queue_.get()), "clFinish");
 
 OpenCLBackend::CompiledKernel& OpenCLBackend::Compiled(const FusedKernel& kernel) {
   std::string key = kernel.Key();
-  auto found = kernels_.find(key);
-  if (found != kernels_.end()) return found->second;
+  if (CompiledKernel* found = kernels_.Find(key)) return *found;
   opencl::CheckFloat64Support(kernel, device_.info.supports_float64, device_.device_name);
   const bool pack = force_packed_args_ || opencl::UnpackedArgumentBytes(kernel) > device_.max_parameter_bytes;
   CompiledKernel compiled;
@@ -181,7 +180,7 @@ OpenCLBackend::CompiledKernel& OpenCLBackend::Compiled(const FusedKernel& kernel
     make(opencl::RenderedKernel::kFlatName, compiled.flat_kernel, compiled.flat_group_limit);
   }
   compiled.rendered.source.clear();   // kept by the program cache; not needed per kernel
-  return kernels_.emplace(std::move(key), std::move(compiled)).first->second;
+  return kernels_.Insert(key, std::move(compiled));
 }
 
 void OpenCLBackend::Launch2D(cl_kernel kernel, size_t group_limit, int64_t rows, int64_t cols, const char* what) {

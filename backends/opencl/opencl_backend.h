@@ -9,7 +9,6 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "backends/backend.h"
@@ -17,6 +16,7 @@
 #include "backends/opencl/opencl_device.h"
 #include "backends/opencl/opencl_handles.h"
 #include "backends/opencl/program_cache.h"
+#include "graph/lru_map.h"
 
 namespace neon {
 
@@ -93,7 +93,8 @@ class OpenCLBackend final : public Backend {
   bool force_packed_args_;
   bool force_tree_reductions_;
   std::mutex mutex_;   // guards the kernel maps and kernel arguments
-  std::unordered_map<std::string, CompiledKernel> kernels_;   // by FusedKernel::Key()
+  // By FusedKernel::Key(), the kMaxProgramsInMemory most recently used.
+  LruMap<std::string, CompiledKernel> kernels_{opencl::kMaxProgramsInMemory};
   std::map<DType, RandomKernels> random_;
   // All-axes reductions: one value (and index) per first-stage work-group.
   std::shared_ptr<Buffer> partial_values_, partial_indices_;

@@ -5,8 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 
 #include "backends/opencl/opencl_backend.h"
 #include "backends/opencl/opencl_test_util.h"
@@ -108,7 +112,91 @@ TEST(ProgramCache, BuildErrorsCarryTheLogAndSourceLines) {
     EXPECT_NE(message.find("error"), std::string::npos) << message;
     // The offending line is shown, numbered and marked.
     EXPECT_NE(message.find(">    3 |   x[0] = undefined_variable_here"), std::string::npos) << message;
+    EXPECT_NE(message.find("(built twice)"), std::string::npos) << message;
   }
+  EXPECT_EQ(cache.compile_count(), 2) << "a failed build is retried once";
+}
+
+TEST(ProgramCache, AnEmptyBuildLogIsNamed) {
+  std::string message = FormatBuildFailure("k", "", "__kernel void k() {}\n");
+  EXPECT_NE(message.find("(the driver gave no build log)"), std::string::npos) << message;
+}
+
+// A cache over `dir` on the shared backend's device.
+std::unique_ptr<ProgramCache> CacheIn(const std::string& dir, uint64_t max_disk_bytes = kDefaultMaxDiskBytes) {
+  OpenCLBackend& be = opencl_test::SharedBackend();
+  return std::make_unique<ProgramCache>(be.context(), be.device().device,
+                                        be.device().device_name + "|" + be.device().driver_version, dir,
+                                        max_disk_bytes);
+}
+
+std::string FreshDir(const std::string& name) {
+  std::string dir = opencl_test::TempDir(name);
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+TEST(ProgramCache, WhatIsNotARegularCacheFileIsAMiss) {
+  const std::string dir = FreshDir("program-cache-not-regular");
+  const std::string path = CacheIn(dir)->CachePath(kSource, "");
+  // A directory (read error), a FIFO (would block), /dev/zero (endless), a file above the size cap.
+  std::filesystem::create_directory(path);
+  for (int round = 0; round < 2; ++round) {  // every lookup, not only the first
+    auto cache = CacheIn(dir);
+    ProgramHandle program = cache->Get(kSource, "", "twice");
+    EXPECT_EQ(cache->compile_count(), 1);
+    ExpectTwiceWorks(opencl_test::SharedBackend(), program);
+  }
+  std::filesystem::remove(path);
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  EXPECT_EQ(CacheIn(dir)->Get(kSource, "", "twice") ? 1 : 0, 1);
+  std::filesystem::remove(path);
+  std::filesystem::create_symlink("/dev/zero", path);
+  EXPECT_EQ(CacheIn(dir)->Get(kSource, "", "twice") ? 1 : 0, 1);
+}
+
+TEST(ProgramCache, AFileUnderAnotherKernelsNameIsIgnored) {
+  const std::string dir = FreshDir("program-cache-wrong-name");
+  const std::string thrice =
+      "__kernel void twice(__global float* x) { const size_t i = get_global_id(0); x[i] = 3.0f * x[i]; }\n";
+  auto writer = CacheIn(dir);
+  writer->Get(thrice, "", "thrice");
+  // The valid binary of `thrice` copied to the name of `twice`.
+  std::filesystem::copy_file(writer->CachePath(thrice, ""), writer->CachePath(kSource, ""));
+  auto reader = CacheIn(dir);
+  ProgramHandle program = reader->Get(kSource, "", "twice");
+  EXPECT_EQ(reader->disk_load_count(), 0);
+  EXPECT_EQ(reader->compile_count(), 1);
+  ExpectTwiceWorks(opencl_test::SharedBackend(), program);
+}
+
+TEST(ProgramCache, StaleTempFilesAndLeastRecentlyUsedBinariesArePruned) {
+  namespace fs = std::filesystem;
+  const std::string dir = FreshDir("program-cache-prune");
+  auto source = [](int factor) {
+    return "__kernel void twice(__global float* x) { x[get_global_id(0)] *= " + std::to_string(factor) + ".0f; }\n";
+  };
+  auto first = CacheIn(dir);
+  first->Get(source(2), "", "two");
+  first->Get(source(3), "", "three");
+  const fs::path two = first->CachePath(source(2), ""), three = first->CachePath(source(3), "");
+  const uint64_t bytes = fs::file_size(two) + fs::file_size(three);
+  const auto now = fs::file_time_type::clock::now();
+  fs::last_write_time(two, now - std::chrono::seconds(100));
+  fs::last_write_time(three, now - std::chrono::seconds(200));  // the least recently used
+  const fs::path stale = two.string() + ".tmp1.0", fresh = two.string() + ".tmp2.0";
+  std::ofstream(stale) << "left by a writer that died";
+  std::ofstream(fresh) << "being written right now";
+  fs::last_write_time(stale, now - std::chrono::hours(2));
+  // Room for about two binaries: storing a third evicts the least recently used one.
+  auto second = CacheIn(dir, bytes + bytes / 4);
+  second->Get(source(4), "", "four");
+  EXPECT_TRUE(fs::exists(two));
+  EXPECT_FALSE(fs::exists(three));
+  EXPECT_TRUE(fs::exists(second->CachePath(source(4), "")));
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_TRUE(fs::exists(fresh));
 }
 
 TEST(ProgramCache, BackendCompilesEachPlanOnceAcrossInstances) {
@@ -130,6 +218,17 @@ TEST(ProgramCache, BackendCompilesEachPlanOnceAcrossInstances) {
     EXPECT_EQ(be.programs().compile_count(), instance == 0 ? 1 : 0);
     EXPECT_EQ(be.programs().disk_load_count(), instance == 0 ? 0 : 1);
   }
+}
+
+// Parallel test processes must not share one PoCL cache (pocl_test_env.cc).
+TEST(PoclTestEnv, EachTestProcessHasItsOwnPoclCache) {
+  const char* test_tmpdir = std::getenv("TEST_TMPDIR");
+  if (test_tmpdir == nullptr) GTEST_SKIP() << "not run by Bazel";
+  const char* pocl_cache = std::getenv("POCL_CACHE_DIR");
+  ASSERT_NE(pocl_cache, nullptr);
+  const std::string dir = pocl_cache;
+  EXPECT_EQ(dir.rfind("/tmp/neon-pocl-cache/", 0), 0u) << dir;
+  EXPECT_GT(dir.size(), std::string("/tmp/neon-pocl-cache/").size()) << "one directory for every test: " << dir;
 }
 
 }  // namespace

@@ -18,7 +18,9 @@ inline REAL NEON_FN(neon_finite)(REAL x) { return isfinite(x) ? (REAL)1 : (REAL)
 inline REAL NEON_FN(neon_sgn)(REAL x) { return isnan(x) ? x : (REAL)((x > 0) - (x < 0)); }
 inline REAL NEON_FN(neon_sig)(REAL x) { return (REAL)1 / ((REAL)1 + exp(-x)); }
 inline REAL NEON_FN(neon_sig2)(REAL x) { return (REAL)1 / ((REAL)1 + exp2(-x)); }
-inline REAL NEON_FN(neon_tanh2)(REAL x) { return tanh(x * NEON_LN2); }
+// tanh(x) rounds to +-1 beyond |x| = 20 in float and double; some drivers' tanh(+-inf) is 1 ulp short of it.
+inline REAL NEON_FN(neon_tanh)(REAL x) { return fabs(x) > (REAL)20 ? copysign((REAL)1, x) : tanh(x); }
+inline REAL NEON_FN(neon_tanh2)(REAL x) { return NEON_FN(neon_tanh)(x * NEON_LN2); }
 inline REAL NEON_FN(neon_safelog)(REAL x) {
 #if NEON_SAFELOG_STRICT
   const int above = x > NEON_SAFELOG_MIN;
@@ -35,7 +37,16 @@ inline REAL NEON_FN(neon_minimum)(REAL x, REAL y) {
 inline REAL NEON_FN(neon_maximum)(REAL x, REAL y) {
   return (isnan(x) || isnan(y)) ? (REAL)NAN : (y > x ? y : x);
 }
-inline REAL NEON_FN(neon_shift)(REAL x, REAL y) { return x * exp2(y); }
+// x * 2^y where 2^y alone may lie outside REAL's range (shift(1e-45f, 128) is finite):
+// ldexp by the integral part, then scale by 2^frac(y) (in that order: x * 2^frac alone can
+// overflow when frac rounds up to 1; a denormal result may lose a bit). Where 2^y is 0 or inf in float64
+// (the reference's arithmetic) the result is x * 0 or x * inf, as there.
+inline REAL NEON_FN(neon_shift)(REAL x, REAL y) {
+  if (isnan(y)) return x + y;
+  if (y <= (REAL)-1075 || y >= (REAL)1024) return x * (y > 0 ? (REAL)INFINITY : (REAL)0);
+  const REAL whole = floor(y);
+  return ldexp(x, (int)whole) * exp2(y - whole);
+}
 inline REAL NEON_FN(neon_bool)(int c) { return c ? (REAL)1 : (REAL)0; }
 // Uniform in [0, 1) from the top 24 bits: exact in float and double.
 inline REAL NEON_FN(neon_uniform)(uint bits) { return (REAL)(bits >> 8) * ((REAL)1 / (REAL)16777216); }
