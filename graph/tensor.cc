@@ -151,7 +151,9 @@ Tensor Tensor::Slice(int axis, int64_t begin, int64_t end) const {
   return view;
 }
 
-int64_t Tensor::rows2d() const { return Checked("rows2d()").ndim() == 2 ? shape_[0] : size() / std::max<int64_t>(shape_.back(), 1); }
+int64_t Tensor::rows2d() const {
+  return Checked("rows2d()").ndim() == 2 ? shape_[0] : size() / std::max<int64_t>(shape_.back(), 1);
+}
 int64_t Tensor::cols2d() const { return Checked("cols2d()").shape_.back(); }
 
 int64_t Tensor::row_stride2d() const {

@@ -11,6 +11,12 @@
 #include "graph/error.h"
 #include "graph/expr.h"
 
+#ifdef __SANITIZE_ADDRESS__
+// ASan aborts on allocations beyond its limit by default; these tests need the null
+// that malloc returns without it, to check that it becomes a BackendError.
+extern "C" const char* __asan_default_options() { return "allocator_may_return_null=1"; }
+#endif
+
 namespace neon {
 namespace {
 

@@ -54,6 +54,8 @@ constexpr const char* kCommands[] = {"devices"};
 // Options that take a value (and so may be followed by it as the next word).
 bool TakesValue(std::string_view arg) { return arg == "--backend" || arg == "--threads"; }
 
+constexpr char kNoCommand[] = "no command given";
+
 // What is wrong with the words before the command, or "": an option given an empty value
 // ("--backend=" would otherwise swallow the next word), no command, an unknown command.
 std::string CommandLineProblem(int argc, char** argv) {
@@ -77,7 +79,7 @@ std::string CommandLineProblem(int argc, char** argv) {
     for (const char* command : kCommands) commands += (commands.empty() ? "" : ", ") + std::string(command);
     return "unknown command '" + std::string(arg) + "' (commands: " + commands + ")";
   }
-  return "no command given";
+  return kNoCommand;
 }
 
 int Main(int argc, char** argv) {
@@ -92,7 +94,8 @@ int Main(int argc, char** argv) {
                      " (default: $NEON_NUM_THREADS or every core)");
   CLI::App* devices = app.add_subcommand(kCommands[0], "list backends and devices");
   if (std::string problem = CommandLineProblem(argc, argv); !problem.empty()) {
-    std::cerr << "neon: " << problem << "\n" << app.help();
+    // One line, and the usage when there was no command at all.
+    std::cerr << "neon: " << problem << "\n" << (problem == kNoCommand ? app.help() : "");
     return 2;
   }
   try {
