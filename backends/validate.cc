@@ -241,8 +241,8 @@ void CheckKernelLaunch(const FusedKernel& kernel, const KernelArgs& args, const 
 void CheckOwnedBy(const Buffer* buffer, const Backend& backend, const std::string& what) {
   if (buffer == nullptr) throw ArgumentError(what + ": no buffer (expected a buffer of backend '" + backend.info().name + "')");
   if (&buffer->backend() != &backend) {
-    throw ArgumentError(what + ": the buffer belongs to backend '" + buffer->backend().info().name +
-                        "', expected one of backend '" + backend.info().name + "'");
+    throw ArgumentError(what + ": the buffer belongs to backend '" + buffer->backend().instance_name() +
+                        "', expected one of backend '" + backend.instance_name() + "'");
   }
 }
 

@@ -65,7 +65,7 @@ Tensor::Tensor(Backend& backend, Shape shape, DType dtype, std::string name)
   auto failure = [&](const std::string& reason) {
     return BackendError("cannot allocate tensor '" + name_ + "' " + ShapeString(shape_) + " " +
                         std::string(DTypeName(dtype_)) + " (" + std::to_string(bytes) + " bytes) on backend '" +
-                        backend.info().name + "': " + reason);
+                        backend.instance_name() + "': " + reason);
   };
   try {
     buffer_ = backend.allocate(static_cast<size_t>(bytes));

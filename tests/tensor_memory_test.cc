@@ -56,7 +56,7 @@ TEST_P(TensorMemoryTest, AnAllocationThatCannotBeSatisfiedNamesBackendTensorAndS
       MessageOf<BackendError>([&] { empty(*be_, {int64_t{1} << 40, int64_t{1} << 20}, DType::kFloat32, "huge"); });
   EXPECT_NE(message.find("tensor 'huge'"), std::string::npos) << message;
   EXPECT_NE(message.find("4611686018427387904 bytes"), std::string::npos) << message;
-  EXPECT_NE(message.find("backend '" + be_->info().name + "'"), std::string::npos) << message;
+  EXPECT_NE(message.find("backend '" + be_->instance_name() + "'"), std::string::npos) << message;
 }
 
 TEST_P(TensorMemoryTest, BuffersLargerThanMemoryAreRefusedNotWrapped) {
@@ -67,7 +67,7 @@ TEST_P(TensorMemoryTest, BuffersLargerThanMemoryAreRefusedNotWrapped) {
 
 TEST_P(TensorMemoryTest, ATensorWhoseBackendIsGoneSaysSo) {
   Tensor x = full(*be_, {3, 5}, 2.0, DType::kFloat32, "x");
-  const std::string name = be_->info().name;
+  const std::string name = be_->instance_name();
   be_.reset();
   std::string message = MessageOf<BackendError>([&] { x.get<float>(); });
   EXPECT_NE(message.find("backend '" + name + "' was destroyed"), std::string::npos) << message;
