@@ -68,7 +68,7 @@ struct DeviceInfo {
 
 class Backend {
  public:
-  Backend() : anchor_(std::make_shared<BackendAnchor>()) { anchor_->backend.store(this); }
+  Backend() : anchor_(std::make_shared<BackendAnchor>()), instance_(NextInstance()) { anchor_->backend.store(this); }
   // Buffers still held by tensors learn here that their backend is gone.
   virtual ~Backend() { anchor_->backend.store(nullptr, std::memory_order_release); }
   Backend(const Backend&) = delete;
@@ -111,13 +111,25 @@ class Backend {
   virtual void pool_fprop(const PoolArgs& args);         // (optional) dst (and argmax) = pool(src)
   virtual void pool_bprop(const PoolArgs& args);         // (optional) src = grad wrt src
 
+  // ---- identity (not virtual) ----
+
+  // The name in messages: the registry name and which backend object of this process it
+  // is ("cpu#2"), so two backends of the same kind in one tree are told apart.
+  std::string instance_name() const { return info().name + "#" + std::to_string(instance_); }
+
  private:
   friend class Buffer;
+  static uint64_t NextInstance() {
+    static std::atomic<uint64_t> count{0};
+    return ++count;
+  }
+
   std::shared_ptr<BackendAnchor> anchor_;
+  uint64_t instance_;
 };
 
 inline Buffer::Buffer(Backend& backend, size_t size_bytes)
-    : anchor_(backend.anchor_), backend_name_(backend.info().name), size_bytes_(size_bytes) {}
+    : anchor_(backend.anchor_), backend_name_(backend.instance_name()), size_bytes_(size_bytes) {}
 
 inline void Buffer::ThrowBackendGone() const {
   throw BackendError("a buffer of " + std::to_string(size_bytes_) + " bytes was used after its backend '" +

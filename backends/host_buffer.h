@@ -36,7 +36,7 @@ class HostBuffer final : public Buffer {
     const size_t rounded = std::max(kAlignment, (bytes + kAlignment - 1) / kAlignment * kAlignment);
     void* data = bytes > SIZE_MAX - kAlignment ? nullptr : std::aligned_alloc(kAlignment, rounded);
     if (data == nullptr) {
-      throw BackendError("backend '" + backend.info().name + "' cannot allocate " + std::to_string(bytes) +
+      throw BackendError("backend '" + backend.instance_name() + "' cannot allocate " + std::to_string(bytes) +
                          " bytes of host memory");
     }
     return static_cast<std::byte*>(data);

@@ -285,8 +285,8 @@ void CheckRandomLaunch(const RandomArgs& args, const Backend& backend) {
 void CheckOwnedBy(const Buffer* buffer, const Backend& backend, const std::string& what) {
   if (buffer == nullptr) throw ArgumentError(what + ": no buffer (expected a buffer of backend '" + backend.info().name + "')");
   if (&buffer->backend() != &backend) {
-    throw ArgumentError(what + ": the buffer belongs to backend '" + buffer->backend().info().name +
-                        "', expected one of backend '" + backend.info().name + "'");
+    throw ArgumentError(what + ": the buffer belongs to backend '" + buffer->backend().instance_name() +
+                        "', expected one of backend '" + backend.instance_name() + "'");
   }
 }
 

@@ -4,7 +4,8 @@
 set -euo pipefail
 # A PoCL cache no parallel test shares, kept across runs (see backends/opencl/pocl_test_env.cc).
 if [ -n "${TEST_TMPDIR:-}" ]; then
-  POCL_CACHE_DIR="/tmp/neon-pocl-cache/$(pwd | md5sum | cut -c1-16)"
+  output_base="${PWD%%/sandbox/*}"
+  POCL_CACHE_DIR="/tmp/neon-pocl-cache/$(echo "${output_base%%/execroot/*}|${TEST_TARGET:-}" | md5sum | cut -c1-16)"
   export POCL_CACHE_DIR
 fi
 program="$1"

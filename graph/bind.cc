@@ -121,9 +121,9 @@ class Binder {
 
   void AddLeaf(const OpNode* node, const Tensor& tensor) {
     if (&tensor.backend() != &output_.backend()) {
-      throw BackendError("assign: operand '" + tensor.name() + "' lives on backend '" + tensor.backend().info().name +
-                         "' but the output '" + output_.name() + "' lives on '" + output_.backend().info().name +
-                         "' (copy it across first)");
+      throw BackendError("assign: operand '" + tensor.name() + "' lives on backend '" +
+                         tensor.backend().instance_name() + "' but the output '" + output_.name() + "' lives on '" +
+                         output_.backend().instance_name() + "' (copy it across first)");
     }
     int leaf = -1;
     for (size_t i = 0; i < binding_.leaves.size() && leaf < 0; ++i) {

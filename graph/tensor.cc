@@ -84,7 +84,7 @@ Tensor::Tensor(Backend& backend, Shape shape, DType dtype, std::string name)
   auto failure = [&](const std::string& reason) {
     return BackendError("cannot allocate tensor '" + name_ + "' " + ShapeString(shape_) + " " +
                         std::string(DTypeName(dtype_)) + " (" + std::to_string(bytes) + " bytes) on backend '" +
-                        backend.info().name + "': " + reason);
+                        backend.instance_name() + "': " + reason);
   };
   try {
     buffer_ = backend.allocate(static_cast<size_t>(bytes));
@@ -170,7 +170,9 @@ Tensor Tensor::Slice(int axis, int64_t begin, int64_t end) const {
   return view;
 }
 
-int64_t Tensor::rows2d() const { return Checked("rows2d()").ndim() == 2 ? shape_[0] : size() / std::max<int64_t>(shape_.back(), 1); }
+int64_t Tensor::rows2d() const {
+  return Checked("rows2d()").ndim() == 2 ? shape_[0] : size() / std::max<int64_t>(shape_.back(), 1);
+}
 int64_t Tensor::cols2d() const { return Checked("cols2d()").shape_.back(); }
 
 int64_t Tensor::row_stride2d() const {

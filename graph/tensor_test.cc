@@ -134,5 +134,21 @@ TEST_F(TensorTest, EveryAccessorOfANullTensorIsAnArgumentError) {
   EXPECT_THROW(target.set(std::vector<float>{}), ArgumentError);
 }
 
+TEST_F(TensorTest, TwoBackendsOfOneKindAreToldApartInMessages) {
+  std::unique_ptr<Backend> other = MakeReferenceBackend();
+  EXPECT_NE(be_->instance_name(), other->instance_name());
+  EXPECT_EQ(other->instance_name().rfind("reference#", 0), 0u) << other->instance_name();
+  Tensor x = zeros(*be_, {2, 2}, DType::kFloat32, "x");
+  Tensor out = empty(*other, {2, 2}, DType::kFloat32, "out");
+  try {
+    out.assign(x + 1);
+    FAIL() << "expected BackendError";
+  } catch (const BackendError& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find("'" + be_->instance_name() + "'"), std::string::npos) << message;
+    EXPECT_NE(message.find("'" + other->instance_name() + "'"), std::string::npos) << message;
+  }
+}
+
 }  // namespace
 }  // namespace neon

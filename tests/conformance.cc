@@ -22,19 +22,6 @@ Backend& SharedBackend(const std::string& spec) {
   return *slot;
 }
 
-std::vector<std::string> BackendsUnderTest() {
-  const char* env = std::getenv("NEON_CONFORMANCE_BACKENDS");
-  if (env == nullptr || *env == '\0') return AvailableBackends();
-  std::vector<std::string> specs;
-  std::string text = env;
-  for (size_t start = 0; start <= text.size();) {
-    size_t comma = std::min(text.find(',', start), text.size());
-    if (comma > start) specs.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return specs;
-}
-
 bool SupportsCase(Backend& backend, const Case& test_case) {
   if (backend.info().supports_float64) return true;
   bool float64 = test_case.output_dtype == DType::kFloat64;

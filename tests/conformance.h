@@ -57,9 +57,6 @@ struct Case {
 // One backend per spec for the whole test program (devices are expensive to open).
 Backend& SharedBackend(const std::string& spec);
 
-// The backends to check: $NEON_CONFORMANCE_BACKENDS (comma-separated specs, e.g.
-// "plugin:/path/libmine.so"), else every registered backend usable on this machine.
-std::vector<std::string> BackendsUnderTest();
 
 // Whether `backend` can run the case: a device without float64 is asked only for the others.
 bool SupportsCase(Backend& backend, const Case& test_case);

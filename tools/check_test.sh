@@ -10,13 +10,14 @@ json=$(mktemp)
 trap 'rm -f "$json"' EXIT
 
 out=$("$neon" check --backend=reference --cases='exp_*' --json="$json" 2>&1) || fail "check on reference exited $?: $out"
-grep -qE '^unary +6 +6 +0 +0 ' <<<"$out" && grep -qE '^view +2 +2 +0 +0 ' <<<"$out" || fail "no unary (6) and view (2) table rows: $out"
-grep -q '^neon check: 8 cases, 8 passed, 0 failed, 0 skipped on reference$' <<<"$out" || fail "no summary: $out"
+grep -qE '^unary +6 +6 +0 +0 ' <<<"$out" && grep -qE '^range_limit +1 +1 +0 +0 ' <<<"$out" &&
+  grep -qE '^view +2 +2 +0 +0 ' <<<"$out" || fail "no unary (6), range_limit (1) and view (2) table rows: $out"
+grep -q '^neon check: 9 cases, 9 passed, 0 failed, 0 skipped on reference$' <<<"$out" || fail "no summary: $out"
 python3 - "$json" <<'PY' || fail "bad JSON report"
 import json, sys
 report = json.load(open(sys.argv[1]))
 cases = report["cases"]
-assert len(cases) == 8 and all(c["status"] == "passed" for c in cases), cases
+assert len(cases) == 9 and all(c["status"] == "passed" for c in cases), cases
 assert {"case", "family", "inputs", "dtype", "nmse", "nan_position_mismatch", "sentinel_damage"} <= set(cases[0]), cases[0]
 PY
 

@@ -67,6 +67,8 @@ constexpr const char* kCommands[] = {"devices", "check"};
 // Options that take a value (and so may be followed by it as the next word).
 bool TakesValue(std::string_view arg) { return arg == "--backend" || arg == "--threads"; }
 
+constexpr char kNoCommand[] = "no command given";
+
 // What is wrong with the words before the command, or "": an option given an empty value
 // ("--backend=" would otherwise swallow the next word), no command, an unknown command.
 std::string CommandLineProblem(int argc, char** argv) {
@@ -90,7 +92,7 @@ std::string CommandLineProblem(int argc, char** argv) {
     for (const char* command : kCommands) commands += (commands.empty() ? "" : ", ") + std::string(command);
     return "unknown command '" + std::string(arg) + "' (commands: " + commands + ")";
   }
-  return "no command given";
+  return kNoCommand;
 }
 
 int Main(int argc, char** argv) {
@@ -114,7 +116,8 @@ int Main(int argc, char** argv) {
   check->add_option("--cases", check_options.cases, "only this family, or the cases matching this glob or containing this text");
   check->add_option("--json", check_options.json, "write a machine-readable report to this file");
   if (std::string problem = CommandLineProblem(argc, argv); !problem.empty()) {
-    std::cerr << "neon: " << problem << "\n" << app.help();
+    // One line, and the usage when there was no command at all.
+    std::cerr << "neon: " << problem << "\n" << (problem == kNoCommand ? app.help() : "");
     return 2;
   }
   try {

@@ -3,7 +3,8 @@
 set -uo pipefail
 # A PoCL cache no parallel test shares, kept across runs (see backends/opencl/pocl_test_env.cc).
 if [ -n "${TEST_TMPDIR:-}" ]; then
-  POCL_CACHE_DIR="/tmp/neon-pocl-cache/$(pwd | md5sum | cut -c1-16)"
+  output_base="${PWD%%/sandbox/*}"
+  POCL_CACHE_DIR="/tmp/neon-pocl-cache/$(echo "${output_base%%/execroot/*}|${TEST_TARGET:-}" | md5sum | cut -c1-16)"
   export POCL_CACHE_DIR
 fi
 neon="$1"
@@ -46,7 +47,8 @@ expect_error() {
 }
 expect_error "no command given" --backend=reference
 grep -q "devices" <<<"$("$neon" 2>&1)" || fail "no command: the usage does not list the commands"
-expect_error "unknown command 'foo' (commands: devices)" foo
+expect_error "unknown command 'foo' (commands: devices, check)" foo
+[ "$("$neon" foo 2>&1 | wc -l)" -eq 1 ] || fail "an unknown command is not one line"
 expect_error "unknown command 'foo'" --backend reference foo
 expect_error "--backend= needs a value" --backend= devices
 expect_error "--threads= needs a value" --threads= devices

@@ -91,8 +91,8 @@ OpenCLBackend::~OpenCLBackend() {
 cl_mem OpenCLBackend::Mem(const Buffer& buffer) const {
   const auto* cl_buffer = dynamic_cast<const OpenCLBuffer*>(&buffer);
   if (cl_buffer == nullptr || &buffer.backend() != this) {
-    throw ArgumentError("buffer of backend '" + buffer.backend().info().name + "' passed to backend '" +
-                        device_.info.name + "'; expected a buffer this backend allocated");
+    throw ArgumentError("buffer of backend '" + buffer.backend().instance_name() + "' passed to backend '" +
+                        instance_name() + "'; expected a buffer this backend allocated");
   }
   return cl_buffer->mem();
 }

@@ -2,8 +2,8 @@
 // PoCL kernel cache that no other process uses at the same time. PoCL's cache
 // is not safe for several processes building at once (1-3 of 8 parallel
 // processes failed with an empty build log). The directory is named after the
-// test's working directory (its runfiles: one per workspace and target) and
-// shard, and kept under /tmp across runs: a fresh PoCL cache per run would make
+// workspace's Bazel output base, the test target and the shard, and kept under
+// /tmp across runs: a fresh PoCL cache per run would make
 // every run cold (PoCL compiles each program's binary again: 240 s instead of
 // 2 s for the conformance suite). Runs outside Bazel keep PoCL's default.
 #include <unistd.h>
@@ -15,11 +15,18 @@
 
 namespace {
 
+std::string Env(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : "";
+}
+
 std::string PrivatePoclCacheDir() {
   char cwd[4096];
   if (getcwd(cwd, sizeof cwd) == nullptr) return "";
-  const char* shard = std::getenv("TEST_SHARD_INDEX");
-  const std::string identity = std::string(cwd) + "|" + (shard != nullptr ? shard : "");
+  // The output base: the working directory up to the per-run sandbox or the execroot.
+  std::string base = cwd;
+  for (const char* cut : {"/sandbox/", "/execroot/"}) base = base.substr(0, base.find(cut));
+  const std::string identity = base + "|" + Env("TEST_TARGET") + "|" + Env("TEST_SHARD_INDEX");
   uint64_t hash = 0xcbf29ce484222325ull;  // FNV-1a
   for (unsigned char c : identity) hash = (hash ^ c) * 0x100000001b3ull;
   char name[17];
