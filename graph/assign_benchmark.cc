@@ -73,9 +73,30 @@ void BM_BackendRunOnly(benchmark::State& state) {
   state.SetLabel(f.be->info().name);
 }
 
+// A plan with a temporary (the row means): its memory is leased per execution
+// (docs/threads.md); BM_AllocateTemporary is what that lease costs.
+void BM_AssignTreeWithTemporary(benchmark::State& state) {
+  Fixture f;
+  Expr tree = f.x - mean(f.x, 1);
+  f.out.assign(tree);
+  for (auto _ : state) {
+    f.out.assign(tree);
+    f.be->synchronize();
+  }
+  state.SetLabel(f.be->info().name + ", x - mean(x, 1)");
+}
+
+void BM_AllocateTemporary(benchmark::State& state) {
+  Fixture f;
+  for (auto _ : state) benchmark::DoNotOptimize(f.be->allocate(10 * sizeof(float)));
+  state.SetLabel(f.be->info().name + ", the (10, 1) temporary of x - mean(x, 1)");
+}
+
 BENCHMARK(BM_BackendRunOnly);
 BENCHMARK(BM_AssignPrebuiltTree);
 BENCHMARK(BM_AssignCachedTree);
+BENCHMARK(BM_AssignTreeWithTemporary);
+BENCHMARK(BM_AllocateTemporary);
 
 }  // namespace
 }  // namespace neon
