@@ -155,6 +155,14 @@ TEST(IdxTest, HugeDimensionsAreAnErrorNotAnAllocation) {
   EXPECT_NE(message.find("more than 2^34 elements"), std::string::npos) << message;
 }
 
+TEST(IdxTest, AHeaderPromisingGigabytesInATinyFileFailsWithoutAllocatingThem) {
+  std::string path = TempDir("promise") + "/promise";
+  // 2^31 x 2 x 2 elements (8 GiB) announced, 4 bytes present.
+  WriteBytes(path, {0, 0, 8, 3, 0x80, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3, 4});
+  std::string message = IoErrorOf([&] { ReadIdx(path); });
+  EXPECT_NE(message.find(path + ": truncated: the file ends inside the data"), std::string::npos) << message;
+}
+
 TEST(SyntheticDatasetTest, SameSeedSameDataAndIteratorCoversIt) {
   Dataset a = SyntheticDataset(10, 8, 4, 3);
   Dataset b = SyntheticDataset(10, 8, 4, 3);

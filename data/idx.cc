@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -74,8 +75,15 @@ IdxArray ReadIdx(const std::string& path, int64_t max_items) {
     elements = elements / array.dims[0] * max_items;
     array.dims[0] = max_items;
   }
-  array.data.resize(static_cast<size_t>(elements));
-  ReadExactly(file.get(), path, array.data.data(), array.data.size(), "data");
+  // Grown chunk by chunk as data arrives: a header that promises more than the file holds
+  // fails at the file's end instead of allocating what it promised.
+  constexpr int64_t kChunk = int64_t{1} << 20;
+  for (int64_t done = 0; done < elements;) {
+    int64_t chunk = std::min(kChunk, elements - done);
+    array.data.resize(static_cast<size_t>(done + chunk));
+    ReadExactly(file.get(), path, array.data.data() + done, static_cast<size_t>(chunk), "data");
+    done += chunk;
+  }
   return array;
 }
 
