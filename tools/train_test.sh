@@ -4,28 +4,13 @@
 # backend, progress and CSV are written, bad input is one line on stderr and exit code 2.
 set -uo pipefail
 neon="$1"
+tiny_mnist="$2"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 dir="${TEST_TMPDIR:-$(mktemp -d)}"
 data="$dir/data"
 mkdir -p "$data"
 
-# 10 classes of 28 x 28 images: class c lights rows 2c and 2c+1, plus noise (gzip IDX files).
-python3 - "$data" <<'PY'
-import gzip, random, struct, sys
-out = sys.argv[1]
-rng = random.Random(4)
-for prefix, count in (("train", 320), ("t10k", 96)):
-    labels = [i % 10 for i in range(count)]
-    pixels = bytearray()
-    for label in labels:
-        for row in range(28):
-            for col in range(28):
-                pixels.append(min(255, rng.randrange(120) + (120 if row // 2 == label else 0)))
-    with gzip.open(f"{out}/{prefix}-images-idx3-ubyte.gz", "wb") as f:
-        f.write(struct.pack(">IIII", 0x803, count, 28, 28) + bytes(pixels))
-    with gzip.open(f"{out}/{prefix}-labels-idx1-ubyte.gz", "wb") as f:
-        f.write(struct.pack(">II", 0x801, count) + bytes(labels))
-PY
+python3 "$tiny_mnist" "$data" 320 96 || fail "cannot write the dataset"
 
 common=(--threads=1 --data-dir "$data" --batch-size 32 --seed 3)
 out=$("$neon" --backend=cpu train "${common[@]}" --epochs 3 --save "$dir/full.safetensors" --log "$dir/full.csv" 2>&1) \
