@@ -13,6 +13,7 @@
 #include "graph/error.h"
 #include "data/dataset.h"
 #include "tools/check.h"
+#include "tools/plot.h"
 #include "tools/train.h"
 
 namespace neon {
@@ -112,6 +113,10 @@ int Main(int argc, char** argv) {
   eval->add_option("--batch-size", eval_options.batch_size)->capture_default_str()->check(CLI::Range(1, 65536));
   eval->add_option("--subset", eval_options.subset, "only the first N test images")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  CLI::App* plot = app.add_subcommand("plot", "draw a neon train --log CSV as an SVG (train cost, test accuracy)");
+  std::string plot_log, plot_svg = "training.svg";
+  plot->add_option("--log", plot_log, "the CSV written by neon train --log")->required();
+  plot->add_option("--out", plot_svg, "the SVG file to write")->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
@@ -143,6 +148,11 @@ int Main(int argc, char** argv) {
       eval_options.load = UserPath(eval_options.load);
       eval_options.data_dir = UserPath(eval_options.data_dir);
       return RunEval(eval_options);
+    }
+    if (plot->parsed()) {
+      PlotTrainingLog(UserPath(plot_log), UserPath(plot_svg));
+      std::cout << "wrote " << UserPath(plot_svg) << "\n";
+      return 0;
     }
   } catch (const Error& error) {
     std::cerr << "neon: " << error.what() << "\n";

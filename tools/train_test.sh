@@ -36,6 +36,12 @@ out=$("$neon" --backend=reference eval --load "$dir/full.safetensors" --data-dir
 grep -q 'on reference: test accuracy [0-9.]*% (96 images)' <<<"$out" || fail "eval line: $out"
 [ "$(grep -c '^ *[0-9]\+\( \+[0-9]\+\)\{9\}$' <<<"$out")" -eq 10 ] || fail "no 10 x 10 confusion matrix: $out"
 
+# The log drawn as an SVG: two panels, one point per epoch.
+out=$("$neon" plot --log "$dir/full.csv" --out "$dir/curves.svg" 2>&1) || fail "plot exited $?: $out"
+grep -q '^<svg ' "$dir/curves.svg" || fail "not an SVG: $(head -c 200 "$dir/curves.svg")"
+[ "$(grep -c '<polyline .* points="[0-9.]*,[0-9.]* [0-9.]*,[0-9.]* [0-9.]*,[0-9.]* "' "$dir/curves.svg")" -eq 2 ] \
+  || fail "expected two curves of three points: $(cat "$dir/curves.svg")"
+
 # Bad input: one line on stderr, exit code 2.
 expect_error() {
   local pattern="$1"; shift
@@ -52,4 +58,7 @@ printf 'not a model' >"$dir/garbage.safetensors"
 expect_error "garbage.safetensors: not a valid safetensors file" eval --load "$dir/garbage.safetensors" --data-dir "$data"
 expect_error "garbage.safetensors: not a valid safetensors file" train --resume "$dir/garbage.safetensors" --data-dir "$data"
 [ "$(cat "$dir/garbage.safetensors")" = "not a model" ] || fail "a failed resume changed the file"
+expect_error "garbage.safetensors: line 1 is not the header" plot --log "$dir/garbage.safetensors" --out "$dir/x.svg"
+printf 'epoch,train_cost,test_accuracy,seconds\n1,0.5,oops,2\n' >"$dir/bad.csv"
+expect_error "bad.csv: line 2 is not four numbers" plot --log "$dir/bad.csv" --out "$dir/x.svg"
 echo "PASS"
