@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -175,9 +177,13 @@ void WriteFileAtomically(const std::string& path, const std::string& bytes) {
   std::string temp = (directory / ("." + target.filename().string() + ".tmp." + std::to_string(getpid()))).string();
   int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw IoError(path + ": cannot create " + temp + " (" + std::strerror(errno) + ")");
+  // NEON_TEST_SLOW_WRITES=1 pauses between 64 KiB chunks, so a test's kill -9 lands inside a write.
+  static const bool slow_writes = std::getenv("NEON_TEST_SLOW_WRITES") != nullptr;
+  constexpr size_t kChunk = 64 << 10;
   size_t written = 0;
   while (written < bytes.size()) {
-    ssize_t n = write(fd, bytes.data() + written, bytes.size() - written);
+    if (slow_writes && written > 0) usleep(1000);
+    ssize_t n = write(fd, bytes.data() + written, std::min(kChunk, bytes.size() - written));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       std::string reason = std::strerror(errno);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# kill -9 during training, many times at random moments (the checkpoint is rewritten
-# after every epoch of a tiny dataset, so many kills land inside a write): the last
-# checkpoint always loads, because it is written to a temporary file, fsynced and renamed.
+# kill -9 during training, many times at random moments: the checkpoint is rewritten after
+# every epoch of a tiny dataset, slowly (NEON_TEST_SLOW_WRITES pauses between 64 KiB chunks),
+# so many kills land inside a write. The last checkpoint always loads, because it is written
+# to a temporary file, fsynced and renamed (writing in place fails this test).
 set -uo pipefail
 neon="$1"
 tiny_mnist="$2"
@@ -14,7 +15,7 @@ checkpoint="$dir/ckpt.safetensors"
 RANDOM=7
 kills=0
 for round in $(seq 1 25); do
-  "$neon" --backend=cpu --threads=1 train --data-dir "$data" --batch-size 32 --epochs 10000 --save "$checkpoint" \
+  NEON_TEST_SLOW_WRITES=1 "$neon" --backend=cpu --threads=1 train --data-dir "$data" --batch-size 32 --epochs 10000 --save "$checkpoint" \
     >/dev/null 2>&1 &
   pid=$!
   sleep "$(printf '0.%03d' $((RANDOM % 1000)))"
