@@ -11,7 +11,7 @@ namespace neon {
 struct TrainOptions {
   std::string backend;           // backend spec
   std::string model = "convnet"; // zoo name (layers/model_zoo.h)
-  int epochs = 4;                // total epochs (a resumed run continues up to this count)
+  int epochs = 2;                // total epochs (a resumed run continues up to this count)
   int64_t batch_size = 128;
   double lr = 0.001;
   std::string optimizer = "adam";  // adam | sgd | rmsprop | adagrad
