@@ -101,14 +101,14 @@ void Model::train_step(const Batch& batch, GeneralizedCost& cost, Optimizer& opt
 }
 
 void Model::fit(DataIterator& train, GeneralizedCost& cost, Optimizer& optimizer, int epochs,
-                const std::vector<Callback*>& callbacks) {
+                const std::vector<Callback*>& callbacks, int first_epoch) {
   initialize(train);
   if (train.target_rows() != FeatureSize(root_.out_shape)) {
     throw ShapeError("Model: the data has " + std::to_string(train.target_rows()) + " target rows but the last layer '" +
                      root_.layers().back()->name + "' outputs " + ShapeString(root_.out_shape));
   }
   for (Callback* callback : callbacks) callback->on_train_begin(*this, epochs);
-  for (int epoch = 0; epoch < epochs; ++epoch) {
+  for (int epoch = first_epoch; epoch < epochs; ++epoch) {
     for (Callback* callback : callbacks) callback->on_epoch_begin(*this, epoch);
     train.reset(epoch);
     epoch_cost_.fill(0.0);

@@ -46,8 +46,9 @@ class Model {
   // configure + allocate for the iterator's shapes, once.
   void initialize(const DataIterator& data);
 
+  // Trains epochs first_epoch .. epochs - 1 (first_epoch > 0 continues a resumed run).
   void fit(DataIterator& train, GeneralizedCost& cost, Optimizer& optimizer, int epochs,
-           const std::vector<Callback*>& callbacks = {});
+           const std::vector<Callback*>& callbacks = {}, int first_epoch = 0);
   // One minibatch: fprop, cost, bprop, update.
   void train_step(const Batch& batch, GeneralizedCost& cost, Optimizer& optimizer, int epoch);
   // The metric averaged over every sample of the iterator (inference mode).

@@ -92,6 +92,10 @@ void Optimizer::optimize(const std::vector<Param>& params, int epoch) {
   }
 }
 
+void Optimizer::InitStates(const std::vector<Param>& params) {
+  for (const Param& param : params) StateOf(param);
+}
+
 std::vector<Param> Optimizer::states() const {
   std::vector<Param> all;
   for (const std::string& name : order_) {

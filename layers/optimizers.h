@@ -72,6 +72,8 @@ class Optimizer {
 
   // One update of every parameter from its gradient; `epoch` selects the learning rate.
   void optimize(const std::vector<Param>& params, int epoch);
+  // Makes every parameter's state now (zeros), so a model file can restore it before an update.
+  void InitStates(const std::vector<Param>& params);
   // Every state tensor, named "<param>.<state>", in parameter order (for model files).
   std::vector<Param> states() const;
   // Updates done so far (Adam's t).

@@ -189,7 +189,8 @@ void BindModel(py::module_& m) {
       .def("allocate", &Model::allocate)
       .def("initialize", &Model::initialize, py::arg("dataset"))
       .def("fit", &Model::fit, py::arg("dataset"), py::arg("cost"), py::arg("optimizer"), py::arg("num_epochs"),
-           py::arg("callbacks") = std::vector<Callback*>{}, py::call_guard<py::gil_scoped_release>())
+           py::arg("callbacks") = std::vector<Callback*>{}, py::arg("first_epoch") = 0,
+           py::call_guard<py::gil_scoped_release>())
       .def("eval", &Model::eval, py::arg("dataset"), py::arg("metric"), py::call_guard<py::gil_scoped_release>())
       .def("get_outputs", [](Model& model, DataIterator& data) {
              std::vector<float> values;

@@ -1,11 +1,12 @@
-// The `neon` command line: device listing and the conformance check; training
-// and evaluation join as the layers land. Errors are one line on stderr and exit code 2.
+// The `neon` command line: device listing, the conformance check, training and
+// evaluation (tools/train.h). Errors are one line on stderr and exit code 2.
 #include <CLI/CLI.hpp>
 
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -14,7 +15,10 @@
 #include "backends/plugin.h"
 #include "backends/registry.h"
 #include "graph/error.h"
+#include "data/dataset.h"
 #include "tools/check.h"
+#include "tools/plot.h"
+#include "tools/train.h"
 
 namespace neon {
 namespace {
@@ -62,7 +66,7 @@ int ListDevicesCommand(const std::string& backend_spec) {
 }
 
 // The subcommands, for the usage line and the unknown-command message.
-constexpr const char* kCommands[] = {"devices", "check"};
+constexpr const char* kCommands[] = {"devices", "check", "train", "eval", "plot"};
 
 // Options that take a value (and so may be followed by it as the next word).
 bool TakesValue(std::string_view arg) { return arg == "--backend" || arg == "--threads"; }
@@ -95,6 +99,14 @@ std::string CommandLineProblem(int argc, char** argv) {
   return kNoCommand;
 }
 
+// A path as the user typed it: `bazel run` starts us in the runfiles tree, so relative
+// paths are taken from the directory bazel was run in.
+std::string UserPath(const std::string& path) {
+  const char* working_directory = std::getenv("BUILD_WORKING_DIRECTORY");
+  if (path.empty() || working_directory == nullptr || std::filesystem::path(path).is_absolute()) return path;
+  return (std::filesystem::path(working_directory) / path).string();
+}
+
 int Main(int argc, char** argv) {
   CLI::App app{"neon: a multi-backend deep-learning runtime", "neon"};
   app.require_subcommand(1);
@@ -115,6 +127,35 @@ int Main(int argc, char** argv) {
   CheckOptions check_options;
   check->add_option("--cases", check_options.cases, "only this family, or the cases matching this glob or containing this text");
   check->add_option("--json", check_options.json, "write a machine-readable report to this file");
+  CLI::App* train = app.add_subcommand("train", "train a model on Fashion-MNIST (or --data-dir), checkpointing every epoch");
+  TrainOptions train_options;
+  train_options.data_dir = kFashionMnistDir;
+  train->add_option("--model", train_options.model, "mlp | convnet")->capture_default_str();
+  train->add_option("--epochs", train_options.epochs, "total epochs (a resumed run continues up to this)")
+      ->capture_default_str()->check(CLI::Range(1, 10000));
+  train->add_option("--batch-size", train_options.batch_size)->capture_default_str()->check(CLI::Range(1, 65536));
+  train->add_option("--lr", train_options.lr, "learning rate")->capture_default_str();
+  train->add_option("--optimizer", train_options.optimizer, "adam | sgd (momentum 0.9) | rmsprop | adagrad")
+      ->capture_default_str();
+  train->add_option("--seed", train_options.seed, "weights, dropout and shuffling")->capture_default_str();
+  train->add_option("--save", train_options.save, "model file, rewritten after every epoch (default: MODEL.safetensors)");
+  train->add_option("--data-dir", train_options.data_dir, "an MNIST-format directory")->capture_default_str();
+  train->add_option("--subset", train_options.subset, "only the first N training and test images")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  train->add_option("--resume", train_options.resume, "continue from this checkpoint (its model and settings)");
+  train->add_option("--log", train_options.log, "write epoch, train cost, test accuracy, seconds as CSV");
+  CLI::App* eval = app.add_subcommand("eval", "evaluate a model file: test accuracy and confusion matrix");
+  EvalOptions eval_options;
+  eval_options.data_dir = kFashionMnistDir;
+  eval->add_option("--load", eval_options.load, "model file written by neon train")->required();
+  eval->add_option("--data-dir", eval_options.data_dir, "an MNIST-format directory")->capture_default_str();
+  eval->add_option("--batch-size", eval_options.batch_size)->capture_default_str()->check(CLI::Range(1, 65536));
+  eval->add_option("--subset", eval_options.subset, "only the first N test images")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
+  CLI::App* plot = app.add_subcommand("plot", "draw a neon train --log CSV as an SVG (train cost, test accuracy)");
+  std::string plot_log, plot_svg = "training.svg";
+  plot->add_option("--log", plot_log, "the CSV written by neon train --log")->required();
+  plot->add_option("--out", plot_svg, "the SVG file to write")->capture_default_str();
   if (std::string problem = CommandLineProblem(argc, argv); !problem.empty()) {
     // One line, and the usage when there was no command at all.
     std::cerr << "neon: " << problem << "\n" << (problem == kNoCommand ? app.help() : "");
@@ -138,6 +179,24 @@ int Main(int argc, char** argv) {
     if (check->parsed()) {
       check_options.backend = backend_spec;
       code = RunCheck(check_options);
+    }
+    if (train->parsed()) {
+      train_options.backend = backend_spec;
+      if (train_options.save.empty() && train_options.resume.empty()) train_options.save = train_options.model + ".safetensors";
+      for (std::string* path : {&train_options.save, &train_options.data_dir, &train_options.resume, &train_options.log}) {
+        *path = UserPath(*path);
+      }
+      code = RunTrain(train_options);
+    }
+    if (eval->parsed()) {
+      eval_options.backend = backend_spec;
+      eval_options.load = UserPath(eval_options.load);
+      eval_options.data_dir = UserPath(eval_options.data_dir);
+      code = RunEval(eval_options);
+    }
+    if (plot->parsed()) {
+      PlotTrainingLog(UserPath(plot_log), UserPath(plot_svg));
+      std::cout << "wrote " << UserPath(plot_svg) << "\n";
     }
     // A full disk or a closed pipe must not look like success.
     if (!std::cout.flush()) {

@@ -47,7 +47,7 @@ expect_error() {
 }
 expect_error "no command given" --backend=reference
 grep -q "devices" <<<"$("$neon" 2>&1)" || fail "no command: the usage does not list the commands"
-expect_error "unknown command 'foo' (commands: devices, check)" foo
+expect_error "unknown command 'foo' (commands: devices, check, train, eval, plot)" foo
 [ "$("$neon" foo 2>&1 | wc -l)" -eq 1 ] || fail "an unknown command is not one line"
 expect_error "unknown command 'foo'" --backend reference foo
 expect_error "--backend= needs a value" --backend= devices
