@@ -9,7 +9,7 @@
 #include "autodiff/evaluate.h"
 #include "autodiff/gradient_rules.h"
 #include "autodiff/view_relation.h"
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon {
 

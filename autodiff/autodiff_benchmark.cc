@@ -17,7 +17,7 @@
 #include "autodiff/autodiff.h"
 #include "autodiff/gradient_cases.h"
 #include "backends/registry.h"
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon {
 namespace {

@@ -10,7 +10,7 @@
 #include "autodiff/finite_differences.h"
 #include "autodiff/gradient_cases.h"
 #include "backends/reference/reference_backend.h"
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon {
 namespace {

@@ -3,7 +3,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon {
 

@@ -4,14 +4,14 @@
 #include <cmath>
 #include <string>
 
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon {
 
 namespace {
 
 constexpr double kLn2 = 0.69314718055994530942;
-// safelog clamps at e^-50 (graph/scalar_ops.h); below it the function is flat.
+// safelog clamps at e^-50 (core/scalar_ops.h); below it the function is flat.
 const double kSafelogFloor = std::exp(-50.0);
 
 // The share of the gradient each side of maximum/minimum gets: 1 where it wins, 1/2 on a tie.

@@ -8,7 +8,7 @@
 #include "autodiff/finite_differences.h"
 #include "autodiff/gradient_cases.h"
 #include "backends/reference/reference_backend.h"
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon {
 namespace {
@@ -29,7 +29,7 @@ TEST(GradientRulesTest, TableMatchesTheOpTableFlags) {
     EXPECT_NE(GradientRuleFor(op), nullptr) << OpName(op);
     with_gradient += HasGradient(op);
   }
-  EXPECT_EQ(with_gradient, 26);  // the differentiable ops of graph/op_table.h
+  EXPECT_EQ(with_gradient, 26);  // the differentiable ops of core/op_table.h
 }
 
 TEST(GradientRulesTest, NonDifferentiableOpsPassNoGradient) {

@@ -13,9 +13,9 @@
 #include <string>
 #include <string_view>
 
-#include "graph/conv_args.h"
-#include "graph/error.h"
-#include "graph/kernel.h"
+#include "core/conv_args.h"
+#include "core/error.h"
+#include "core/kernel.h"
 
 namespace neon {
 

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "backends/backend.h"
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon {
 

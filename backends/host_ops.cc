@@ -6,7 +6,7 @@
 #include <string>
 
 #include "backends/validate.h"
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon::host_ops {
 

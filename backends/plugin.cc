@@ -12,7 +12,7 @@
 
 #include "backends/plugin_api.h"
 #include "backends/validate.h"
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon {
 
@@ -31,7 +31,7 @@ constexpr bool AbiOpsMatchOpTable() {
   }
   return true;
 }
-static_assert(AbiOpsMatchOpTable(), "graph/op_table.h and NEON_PLUGIN_OP_LIST must list the same ops in order");
+static_assert(AbiOpsMatchOpTable(), "core/op_table.h and NEON_PLUGIN_OP_LIST must list the same ops in order");
 static_assert(static_cast<int>(DType::kFloat32) == NEON_FLOAT32 && static_cast<int>(DType::kFloat64) == NEON_FLOAT64 &&
               static_cast<int>(DType::kInt32) == NEON_INT32);
 static_assert(static_cast<int>(Distribution::kUniform) == NEON_UNIFORM &&

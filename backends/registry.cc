@@ -8,7 +8,7 @@
 #include "backends/plugin.h"
 #include "backends/reference/reference_backend.h"
 #include "backends/shadow_backend.h"
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon {
 

@@ -8,7 +8,7 @@
 #include "backends/reference/reference_backend.h"
 #include "backends/validate.h"
 #include "backends/wrapped_buffer.h"
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon {
 

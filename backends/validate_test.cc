@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "backends/reference/reference_backend.h"
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon {
 namespace {

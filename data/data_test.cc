@@ -9,7 +9,7 @@
 #include "backends/reference/reference_backend.h"
 #include "data/dataset.h"
 #include "data/idx.h"
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon {
 namespace {

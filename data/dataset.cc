@@ -4,7 +4,7 @@
 #include <random>
 
 #include "data/idx.h"
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon {
 

@@ -9,7 +9,7 @@
 #include <limits>
 #include <memory>
 
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon {
 

@@ -18,7 +18,7 @@
 #include "autodiff/autodiff.h"
 #include "backends/registry.h"
 #include "examples/backend_flag.h"
-#include "graph/error.h"
+#include "core/error.h"
 #include "graph/expr.h"
 
 namespace {

@@ -11,7 +11,7 @@
 #include "backends/registry.h"
 #include "examples/backend_flag.h"
 #include "examples/batchnorm_autodiff.h"
-#include "graph/error.h"
+#include "core/error.h"
 #include "graph/random_stream.h"
 #include "layers/model.h"
 

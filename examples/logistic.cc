@@ -12,7 +12,7 @@
 
 #include "backends/registry.h"
 #include "examples/backend_flag.h"
-#include "graph/error.h"
+#include "core/error.h"
 #include "graph/expr.h"
 
 int main(int argc, char** argv) {

@@ -10,7 +10,7 @@
 #include "backends/registry.h"
 #include "examples/backend_flag.h"
 #include "examples/multiply_by_two.h"
-#include "graph/error.h"
+#include "core/error.h"
 #include "layers/model.h"
 
 namespace {

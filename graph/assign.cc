@@ -1,7 +1,7 @@
 // Tensor::assign: bind the tree, find or compile its plan, run it.
 #include "graph/bind.h"
 #include "graph/compile.h"
-#include "graph/error.h"
+#include "core/error.h"
 #include "graph/execute.h"
 #include "graph/expr.h"
 #include "graph/plan_cache.h"

@@ -1,7 +1,7 @@
 #include "graph/bind.h"
 
-#include "graph/error.h"
-#include "graph/scalar_ops.h"
+#include "core/error.h"
+#include "core/scalar_ops.h"
 
 namespace neon {
 

@@ -5,7 +5,7 @@
 #include <tuple>
 #include <unordered_set>
 
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon {
 

@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "backends/reference/reference_backend.h"
-#include "graph/error.h"
+#include "core/error.h"
 #include "graph/expr.h"
 
 namespace neon {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <atomic>
 
-#include "graph/error.h"
+#include "core/error.h"
 #include "graph/random_stream.h"
 
 namespace neon {

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <string>
 
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon {
 

@@ -12,7 +12,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "graph/op_table.h"
+#include "core/op_table.h"
 #include "graph/tensor.h"
 
 namespace neon {

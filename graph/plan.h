@@ -7,7 +7,7 @@
 #include <variant>
 #include <vector>
 
-#include "graph/kernel.h"
+#include "core/kernel.h"
 
 namespace neon {
 

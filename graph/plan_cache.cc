@@ -2,7 +2,7 @@
 
 #include <mutex>
 
-#include "graph/lru_map.h"
+#include "core/lru_map.h"
 
 namespace neon {
 

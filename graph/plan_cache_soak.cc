@@ -10,7 +10,7 @@
 #include <string>
 
 #include "backends/registry.h"
-#include "graph/error.h"
+#include "core/error.h"
 #include "graph/expr.h"
 #include "graph/plan_cache.h"
 

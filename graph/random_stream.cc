@@ -4,7 +4,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon {
 

@@ -3,10 +3,10 @@
 #include <numeric>
 #include <type_traits>
 
-#include "graph/error.h"
+#include "core/error.h"
 #include "graph/expr.h"
 #include "graph/random_stream.h"
-#include "graph/scalar_ops.h"
+#include "core/scalar_ops.h"
 
 namespace neon {
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "backends/backend.h"
-#include "graph/dtype.h"
+#include "core/dtype.h"
 
 namespace neon {
 

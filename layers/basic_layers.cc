@@ -1,6 +1,6 @@
 #include "layers/basic_layers.h"
 
-#include "graph/error.h"
+#include "core/error.h"
 #include "layers/batch_norm.h"
 
 namespace neon {

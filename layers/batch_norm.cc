@@ -1,6 +1,6 @@
 #include "layers/batch_norm.h"
 
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon {
 

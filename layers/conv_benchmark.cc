@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "backends/registry.h"
-#include "graph/error.h"
+#include "core/error.h"
 #include "graph/random_stream.h"
 #include "layers/model.h"
 

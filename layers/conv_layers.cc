@@ -1,6 +1,6 @@
 #include "layers/conv_layers.h"
 
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon {
 

@@ -3,7 +3,7 @@
 #include <numeric>
 #include <random>
 
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon {
 

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "graph/error.h"
+#include "core/error.h"
 #include "layers/format.h"
 
 namespace neon {

@@ -2,7 +2,7 @@
 
 #include <limits>
 
-#include "graph/error.h"
+#include "core/error.h"
 #include "layers/initializers.h"
 
 namespace neon {

@@ -2,7 +2,7 @@
 
 #include <functional>
 
-#include "graph/error.h"
+#include "core/error.h"
 #include "layers/basic_layers.h"
 #include "layers/batch_norm.h"
 #include "layers/conv_layers.h"

@@ -6,7 +6,7 @@
 #include <set>
 
 #include "backends/reference/reference_backend.h"
-#include "graph/error.h"
+#include "core/error.h"
 #include "layers/model.h"
 
 namespace neon {

@@ -1,6 +1,6 @@
 #include "layers/model_file.h"
 
-#include "graph/error.h"
+#include "core/error.h"
 #include "graph/random_stream.h"
 
 namespace neon {

@@ -7,7 +7,7 @@
 #include <random>
 
 #include "backends/reference/reference_backend.h"
-#include "graph/error.h"
+#include "core/error.h"
 #include "graph/random_stream.h"
 #include "layers/model_file.h"
 #include "layers/model_zoo.h"

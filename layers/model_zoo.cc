@@ -1,6 +1,6 @@
 #include "layers/model_zoo.h"
 
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon {
 

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "graph/error.h"
+#include "core/error.h"
 #include "layers/format.h"
 
 namespace neon {

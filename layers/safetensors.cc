@@ -11,7 +11,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon {
 

@@ -6,7 +6,7 @@
 #include <functional>
 #include <utility>
 
-#include "graph/error.h"
+#include "core/error.h"
 #include "layers/format.h"
 
 namespace neon {

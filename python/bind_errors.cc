@@ -2,7 +2,7 @@
 // messages. Each is also the built-in exception a Python user would catch:
 // ShapeError and ArgumentError are ValueErrors, IoError an OSError,
 // BackendError a RuntimeError.
-#include "graph/error.h"
+#include "core/error.h"
 #include "python/bindings.h"
 
 namespace neon::python {

@@ -3,7 +3,7 @@
 // op-tree; with `out=` it is evaluated into `out` at once and `out` returned.
 #include <pybind11/stl.h>
 
-#include "graph/error.h"
+#include "core/error.h"
 #include "python/bindings.h"
 
 namespace neon::python {

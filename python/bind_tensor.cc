@@ -12,7 +12,7 @@
 
 #include "backends/host_buffer.h"
 #include "backends/registry.h"
-#include "graph/error.h"
+#include "core/error.h"
 #include "graph/random_stream.h"
 #include "python/bindings.h"
 

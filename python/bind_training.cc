@@ -4,7 +4,7 @@
 // take it back for their own calls.
 #include <pybind11/stl.h>
 
-#include "graph/error.h"
+#include "core/error.h"
 #include "layers/model.h"
 #include "python/bindings.h"
 

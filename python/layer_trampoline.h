@@ -11,7 +11,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "graph/error.h"
+#include "core/error.h"
 #include "layers/layer.h"
 #include "python/bindings.h"
 

@@ -1,11 +1,20 @@
-// The case list of `neon check`: the conformance cases and every gradient case in
-// float32 and float64, the same tables the GoogleTest suites run.
+// The case list of `neon check`: the conformance cases, every gradient case in
+// float32 and float64, and every layer and cost case (layers/layer_cases.h), the
+// same tables the GoogleTest suites run.
 #include "autodiff/gradient_cases.h"
+#include "layers/layer_cases.h"
 #include "tests/conformance.h"
 
 namespace neon::conformance {
 
 namespace {
+
+// Every result of a layer or cost case, one after another.
+std::vector<double> Flatten(const std::vector<layer_cases::Result>& results) {
+  std::vector<double> flat;
+  for (const layer_cases::Result& result : results) flat.insert(flat.end(), result.values.begin(), result.values.end());
+  return flat;
+}
 
 std::vector<Case> BuildCheckCases() {
   std::vector<Case> cases = AllCases();
@@ -27,6 +36,28 @@ std::vector<Case> BuildCheckCases() {
       };
       cases.push_back(std::move(test_case));
     }
+  }
+  // Layers and costs in float32: weights come from the backend's Philox stream, the same
+  // bits on every backend, so each side runs the case on its own.
+  for (const layer_cases::LayerCase& layer_case : layer_cases::AllLayerCases()) {
+    Case test_case;
+    test_case.name = "layer_" + layer_case.name;
+    test_case.family = "layer";
+    const layer_cases::LayerCase* source = &layer_case;
+    test_case.run = [source](Backend& backend) {
+      return Flatten(layer_cases::RunLayerCase(backend, *source, DType::kFloat32).results);
+    };
+    cases.push_back(std::move(test_case));
+  }
+  for (const layer_cases::CostCase& cost_case : layer_cases::AllCostCases()) {
+    Case test_case;
+    test_case.name = "cost_" + cost_case.name;
+    test_case.family = "cost";
+    const layer_cases::CostCase* source = &cost_case;
+    test_case.run = [source](Backend& backend) {
+      return Flatten(layer_cases::RunCostCase(backend, *source, DType::kFloat32));
+    };
+    cases.push_back(std::move(test_case));
   }
   return cases;
 }

@@ -10,7 +10,7 @@
 #include <random>
 
 #include "backends/registry.h"
-#include "graph/error.h"
+#include "core/error.h"
 #include "graph/random_stream.h"
 
 namespace neon::conformance {

@@ -92,7 +92,8 @@ void AddRandomFillCases(std::vector<Case>& cases);
 // a second rand() draw, argument validation.
 void AddContractCases(std::vector<Case>& cases);
 
-// Every case `neon check` runs: AllCases() and every gradient case in float32 and float64.
+// Every case `neon check` runs: AllCases(), every gradient case in float32 and float64, and
+// every layer and cost case in float32.
 const std::vector<Case>& CheckCases();
 
 }  // namespace neon::conformance

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "graph/error.h"
+#include "core/error.h"
 #include "graph/random_stream.h"
 #include "tests/conformance.h"
 

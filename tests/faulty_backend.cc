@@ -4,7 +4,7 @@
 
 #include "backends/validate.h"
 #include "backends/wrapped_buffer.h"
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon::conformance {
 

@@ -12,7 +12,7 @@
 #include "backends/reference/reference_backend.h"
 #include "data/dataset.h"
 #include "data/idx.h"
-#include "graph/error.h"
+#include "core/error.h"
 #include "graph/random_stream.h"
 #include "layers/model_file.h"
 #include "layers/model_zoo.h"

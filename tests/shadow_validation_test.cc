@@ -8,7 +8,7 @@
 #include "backends/reference/reference_backend.h"
 #include "backends/registry.h"
 #include "backends/shadow_backend.h"
-#include "graph/error.h"
+#include "core/error.h"
 #include "graph/expr.h"
 #include "tests/faulty_backend.h"
 

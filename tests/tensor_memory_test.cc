@@ -8,7 +8,7 @@
 #include <string>
 
 #include "backends/registry.h"
-#include "graph/error.h"
+#include "core/error.h"
 #include "graph/expr.h"
 
 #ifdef __SANITIZE_ADDRESS__

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "backends/registry.h"
-#include "graph/error.h"
+#include "core/error.h"
 #include "tests/conformance.h"
 
 namespace neon {

@@ -14,7 +14,7 @@
 #include "backends/cpu/cpu_backend.h"
 #include "backends/plugin.h"
 #include "backends/registry.h"
-#include "graph/error.h"
+#include "core/error.h"
 #include "data/dataset.h"
 #include "tools/check.h"
 #include "tools/plot.h"

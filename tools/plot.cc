@@ -5,7 +5,7 @@
 #include <sstream>
 #include <vector>
 
-#include "graph/error.h"
+#include "core/error.h"
 #include "layers/safetensors.h"
 
 namespace neon {

@@ -10,7 +10,7 @@
 
 #include "backends/registry.h"
 #include "data/dataset.h"
-#include "graph/error.h"
+#include "core/error.h"
 #include "graph/random_stream.h"
 #include "layers/model_file.h"
 #include "layers/model_zoo.h"

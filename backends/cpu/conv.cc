@@ -11,7 +11,7 @@
 #include "backends/cpu/gemm.h"
 #include "backends/host_buffer.h"
 #include "backends/host_ops.h"
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon::cpu {
 

@@ -7,7 +7,7 @@
 
 #include <memory>
 
-#include "graph/conv_args.h"
+#include "core/conv_args.h"
 
 namespace neon::cpu {
 

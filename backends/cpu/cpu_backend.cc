@@ -18,7 +18,7 @@
 #include "backends/host_buffer.h"
 #include "backends/host_ops.h"
 #include "backends/validate.h"
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon {
 

@@ -1,5 +1,5 @@
-// The cpu backend against straightforward float64 loops over graph/scalar_ops.h
-// and graph/philox.h: every elementwise op, broadcast and strided operands,
+// The cpu backend against straightforward float64 loops over core/scalar_ops.h
+// and core/philox.h: every elementwise op, broadcast and strided operands,
 // reductions on every axis, thread-count independence, kRand, fill_random, GEMM.
 #include "backends/cpu/cpu_backend.h"
 
@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "backends/host_buffer.h"
-#include "graph/error.h"
-#include "graph/philox.h"
-#include "graph/scalar_ops.h"
+#include "core/error.h"
+#include "core/philox.h"
+#include "core/scalar_ops.h"
 
 namespace neon {
 namespace {

@@ -6,7 +6,7 @@
 #include "backends/cpu/host_access.h"
 #include "backends/cpu/reduce.h"
 #include "backends/cpu/tiles.h"
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon::cpu {
 

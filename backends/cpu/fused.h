@@ -1,11 +1,11 @@
 // Evaluation of FusedKernel programs on host memory: tile by tile (a few
 // hundred elements per register, kept in L1), float32 programs through the
-// Highway kernels, float64 programs through graph/scalar_ops.h, reductions
+// Highway kernels, float64 programs through core/scalar_ops.h, reductions
 // over a partition fixed by the shape alone so any thread count gives
 // bit-identical results.
 #pragma once
 
-#include "graph/kernel.h"
+#include "core/kernel.h"
 
 namespace neon::cpu {
 

@@ -9,7 +9,7 @@
 
 #include "backends/cpu/host_access.h"
 #include "backends/validate.h"
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon::cpu {
 

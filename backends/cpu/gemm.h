@@ -3,7 +3,7 @@
 // GEMM on CPU). Both use the same OpenMP pool, limited to the backend's threads.
 #pragma once
 
-#include "graph/kernel.h"
+#include "core/kernel.h"
 
 namespace neon::cpu {
 

@@ -8,8 +8,8 @@
 
 #include "backends/host_buffer.h"
 #include "backends/validate.h"
-#include "graph/error.h"
-#include "graph/kernel.h"
+#include "core/error.h"
+#include "core/kernel.h"
 
 namespace neon::cpu {
 

@@ -2,7 +2,7 @@
 // host memory, one channel per task on the backend's OpenMP threads.
 #pragma once
 
-#include "graph/conv_args.h"
+#include "core/conv_args.h"
 
 namespace neon::cpu {
 

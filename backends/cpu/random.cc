@@ -5,9 +5,9 @@
 #include <string>
 
 #include "backends/cpu/host_access.h"
-#include "graph/error.h"
-#include "graph/philox.h"
-#include "graph/scalar_ops.h"
+#include "core/error.h"
+#include "core/philox.h"
+#include "core/scalar_ops.h"
 
 namespace neon::cpu {
 

@@ -1,11 +1,11 @@
-// Philox streams on the host (bit-identical to graph/philox.h): runs of
+// Philox streams on the host (bit-identical to core/philox.h): runs of
 // uniform values for the fused kernels' kRand, and Backend::fill_random.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
-#include "graph/kernel.h"
+#include "core/kernel.h"
 
 namespace neon::cpu {
 

@@ -1,5 +1,5 @@
 // Measures the error, in float32 ULP, of every vectorised elementwise op
-// against graph/scalar_ops.h (float64, rounded to float32) over a sweep of
+// against core/scalar_ops.h (float64, rounded to float32) over a sweep of
 // float32 bit patterns (every sign and exponent, denormals, zeros, infinities,
 // NaN), on every SIMD target this CPU runs, and asserts the bounds documented
 // in docs/cpu_backend.md.
@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "backends/cpu/simd_kernels.h"
-#include "graph/scalar_ops.h"
+#include "core/scalar_ops.h"
 #include "hwy/targets.h"
 
 namespace neon::cpu {

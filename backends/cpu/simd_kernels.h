@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "graph/op_table.h"
+#include "core/op_table.h"
 
 namespace neon::cpu {
 

@@ -12,8 +12,8 @@
 
 #include "backends/cpu/host_access.h"
 #include "backends/cpu/simd_kernels.h"
-#include "graph/kernel.h"
-#include "graph/scalar_ops.h"
+#include "core/kernel.h"
+#include "core/scalar_ops.h"
 
 namespace neon::cpu {
 

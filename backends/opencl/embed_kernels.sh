@@ -10,7 +10,7 @@ shift
   echo ''
   echo '#include <string>'
   echo ''
-  echo '#include "graph/error.h"'
+  echo '#include "core/error.h"'
   echo ''
   echo 'namespace neon::opencl {'
   echo ''

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "backends/opencl/embedded_kernels.h"
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon::opencl {
 

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "graph/kernel.h"
+#include "core/kernel.h"
 
 namespace neon::opencl {
 

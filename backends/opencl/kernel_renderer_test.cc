@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon::opencl {
 namespace {

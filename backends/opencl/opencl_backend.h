@@ -16,7 +16,7 @@
 #include "backends/opencl/opencl_device.h"
 #include "backends/opencl/opencl_handles.h"
 #include "backends/opencl/program_cache.h"
-#include "graph/lru_map.h"
+#include "core/lru_map.h"
 
 namespace neon {
 

@@ -1,4 +1,4 @@
-// The OpenCL backend against plain double loops over graph/scalar_ops.h:
+// The OpenCL backend against plain double loops over core/scalar_ops.h:
 // every elementwise op, reductions on each axis with epilogues, strided and
 // broadcast operands, packed arguments, GEMM, random fills, copies, errors.
 #include <gtest/gtest.h>
@@ -9,7 +9,7 @@
 #include <random>
 
 #include "backends/opencl/opencl_test_util.h"
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon {
 namespace {

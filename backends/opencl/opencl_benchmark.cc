@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "backends/opencl/opencl_backend.h"
-#include "graph/error.h"
+#include "core/error.h"
 #include "graph/expr.h"
 #include "graph/tensor.h"
 

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "backends/opencl/opencl_handles.h"
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon::opencl {
 

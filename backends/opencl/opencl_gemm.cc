@@ -6,7 +6,7 @@
 
 #include "backends/opencl/opencl_backend.h"
 #include "backends/validate.h"
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon {
 

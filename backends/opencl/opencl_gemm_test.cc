@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "backends/opencl/opencl_test_util.h"
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon {
 namespace {

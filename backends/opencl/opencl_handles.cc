@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon::opencl {
 

@@ -1,4 +1,4 @@
-// OpenCLBackend::fill_random: Philox fills bit-identical to graph/philox.h.
+// OpenCLBackend::fill_random: Philox fills bit-identical to core/philox.h.
 // Uniform and Bernoulli run on the device (integer Philox plus exact float
 // steps); normal values are made on the host, because Box-Muller needs log and
 // cos equal to the host's bit for bit, which device libraries do not promise.
@@ -10,9 +10,9 @@
 
 #include "backends/opencl/embedded_kernels.h"
 #include "backends/opencl/opencl_backend.h"
-#include "graph/error.h"
-#include "graph/philox.h"
-#include "graph/scalar_ops.h"
+#include "core/error.h"
+#include "core/philox.h"
+#include "core/scalar_ops.h"
 
 namespace neon {
 

@@ -1,6 +1,6 @@
 // Test helpers for the OpenCL backend: one shared backend per test binary,
 // host <-> device transfers, and a plain double-loop evaluator of FusedKernel
-// over graph/scalar_ops.h that results are compared against.
+// over core/scalar_ops.h that results are compared against.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "backends/opencl/opencl_backend.h"
-#include "graph/philox.h"
-#include "graph/scalar_ops.h"
+#include "core/philox.h"
+#include "core/scalar_ops.h"
 
 namespace neon::opencl_test {
 
@@ -55,7 +55,7 @@ struct HostInput {
   double At(int64_t i, int64_t j) const { return values[offset + i * row_stride + j * col_stride]; }
 };
 
-// Evaluates instrs at (i, j) in double, the way graph/kernel.h specifies.
+// Evaluates instrs at (i, j) in double, the way core/kernel.h specifies.
 inline double Evaluate(const std::vector<Instr>& instrs, const std::vector<HostInput>& inputs,
                        const std::vector<double>& params, int64_t i, int64_t j, int64_t width, double reduced,
                        bool float32) {

@@ -18,7 +18,7 @@
 #include <set>
 #include <vector>
 
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon::opencl {
 

@@ -16,7 +16,7 @@
 #include <string_view>
 
 #include "backends/opencl/opencl_handles.h"
-#include "graph/lru_map.h"
+#include "core/lru_map.h"
 
 namespace neon::opencl {
 

@@ -14,7 +14,7 @@
 
 #include "backends/opencl/opencl_backend.h"
 #include "backends/opencl/opencl_test_util.h"
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace neon::opencl {
 namespace {

@@ -14,9 +14,9 @@
 #include "backends/host_buffer.h"
 #include "backends/host_ops.h"
 #include "backends/validate.h"
-#include "graph/error.h"
-#include "graph/philox.h"
-#include "graph/scalar_ops.h"
+#include "core/error.h"
+#include "core/philox.h"
+#include "core/scalar_ops.h"
 
 namespace neon {
 

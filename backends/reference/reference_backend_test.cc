@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "backends/host_buffer.h"
-#include "graph/error.h"
-#include "graph/philox.h"
+#include "core/error.h"
+#include "core/philox.h"
 
 namespace neon {
 namespace {

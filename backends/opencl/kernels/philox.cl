@@ -1,4 +1,4 @@
-// Philox4x32-10 and the stream-position mapping of graph/philox.h, in OpenCL C.
+// Philox4x32-10 and the stream-position mapping of core/philox.h, in OpenCL C.
 // Integer-only, so the bits are identical on every device.
 
 #define NEON_PHILOX_M0 0xD2511F53u

@@ -1,4 +1,4 @@
-// The elementwise ops of graph/scalar_ops.h for one real type. Instantiated
+// The elementwise ops of core/scalar_ops.h for one real type. Instantiated
 // once per type: the includer defines REAL (float or double), NEON_FN(name)
 // (a type suffix) and NEON_REAL_IS_DOUBLE.
 

@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "graph/dtype.h"
+#include "core/dtype.h"
 
 namespace neon {
 

@@ -3,11 +3,11 @@
 #include <cmath>
 #include <string>
 
-#include "graph/kernel.h"
-#include "graph/lru_map.h"
-#include "graph/op_table.h"
-#include "graph/philox.h"
-#include "graph/scalar_ops.h"
+#include "core/kernel.h"
+#include "core/lru_map.h"
+#include "core/op_table.h"
+#include "core/philox.h"
+#include "core/scalar_ops.h"
 
 namespace neon {
 namespace {

@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "graph/dtype.h"
-#include "graph/op_table.h"
+#include "core/dtype.h"
+#include "core/op_table.h"
 
 namespace neon {
 
@@ -97,7 +97,7 @@ enum class Distribution : uint8_t {
 
 // Fill dst (rows x cols, strided) from the Philox4x32-10 stream of `seed`,
 // element e taking stream position counter_offset + i * cols + j (see
-// graph/philox.h for how positions map to counters and bits).
+// core/philox.h for how positions map to counters and bits).
 struct RandomArgs {
   TensorRef dst;
   int64_t rows = 0;

@@ -1,4 +1,4 @@
-#include "graph/kernel.h"
+#include "core/kernel.h"
 
 #include <string>
 

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <limits>
 
-#include "graph/error.h"
-#include "graph/op_table.h"
+#include "core/error.h"
+#include "core/op_table.h"
 
 namespace neon {
 
