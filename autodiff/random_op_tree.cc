@@ -56,12 +56,23 @@ bool IsDifferentiableOp(const std::string& op) {
   return false;
 }
 
-std::vector<double> SpecialValues(DType dtype) {
+// No values near the float range limits (the largest finite values, denormals): reference
+// evaluates intermediates in double, so a float32 tree whose intermediate overflows or
+// underflows (exp(89) * 0.3, log(sqr(1e-40)), pow(-0.6, sqr(1e-40))) legitimately differs;
+// the conformance suite's range-limit cases cover single ops there.
+std::vector<double> SpecialValues() {
   constexpr double kInf = std::numeric_limits<double>::infinity();
-  bool f32 = dtype == DType::kFloat32;
-  double largest = f32 ? std::numeric_limits<float>::max() : std::numeric_limits<double>::max();
-  double denormal = f32 ? 1e-40 : 1e-310;
-  return {0.0, -0.0, denormal, -denormal, largest, -largest, kInf, -kInf, std::nan(""), 1e30, -88.5, 89.0};
+  return {0.0, -0.0, kInf, -kInf, std::nan("")};
+}
+
+// Piecewise-constant ops (and argmax, whose ties decide) read leaves only: their inputs are
+// then exact on both backends, so a rounding difference cannot move a value across a kink.
+bool IsDiscontinuous(const std::string& op) {
+  for (const char* name : {"finite", "sgn", "rint", "binarize", "eq", "ne", "lt", "le", "gt", "ge", "argmax",
+                           "argmin"}) {
+    if (op == name) return true;
+  }
+  return false;
 }
 
 RandomNodePtr MakeNode(std::string op, Shape shape, std::vector<RandomNodePtr> operands, int axis = kAllAxes) {
@@ -101,20 +112,24 @@ class Generator {
     int64_t rows = shape[0], cols = shape[1];
     switch (Pick(8)) {
       case 0:
-      case 1:
-        return MakeNode(kUnaryOps[Pick(std::size(kUnaryOps))].name, shape, {Make(shape, depth - 1)});
+      case 1: {
+        const char* op = kUnaryOps[Pick(std::size(kUnaryOps))].name;
+        return MakeNode(op, shape, {Make(shape, OperandDepth(op, depth))});
+      }
       case 2:
       case 3: {  // one operand of the full shape, the other maybe broadcast or a scalar, either order
-        RandomNodePtr full = Make(shape, depth - 1);
-        RandomNodePtr other = Operand(shape, depth - 1);
+        const char* op = kBinaryOps[Pick(std::size(kBinaryOps))].name;
+        RandomNodePtr full = Make(shape, OperandDepth(op, depth));
+        RandomNodePtr other = Operand(shape, OperandDepth(op, depth));
         if (Chance(0.5)) std::swap(full, other);
-        return MakeNode(kBinaryOps[Pick(std::size(kBinaryOps))].name, shape, {full, other});
+        return MakeNode(op, shape, {full, other});
       }
       case 4: {  // a reduction onto this shape, along the axis that is 1
         const char* op = kReduceOps[Pick(std::size(kReduceOps))].name;
-        if (rows == 1 && cols == 1 && Chance(0.5)) return MakeNode(op, shape, {Make({Size(), Size()}, depth - 1)});
-        if (rows == 1) return MakeNode(op, shape, {Make({Size(), cols}, depth - 1)}, 0);
-        if (cols == 1) return MakeNode(op, shape, {Make({rows, Size()}, depth - 1)}, 1);
+        int operand_depth = OperandDepth(op, depth);
+        if (rows == 1 && cols == 1 && Chance(0.5)) return MakeNode(op, shape, {Make({Size(), Size()}, operand_depth)});
+        if (rows == 1) return MakeNode(op, shape, {Make({Size(), cols}, operand_depth)}, 0);
+        if (cols == 1) return MakeNode(op, shape, {Make({rows, Size()}, operand_depth)}, 1);
         return MakeNode("transpose", shape, {Make({cols, rows}, depth - 1)});
       }
       case 5: {
@@ -123,7 +138,7 @@ class Generator {
       }
       case 6:
         if (rows > 1) {  // onehot of the argmax along the rows: a (rows, cols) mask
-          RandomNodePtr indices = MakeNode("argmax", {1, cols}, {Make(shape, depth - 1)}, 0);
+          RandomNodePtr indices = MakeNode("argmax", {1, cols}, {Leaf(shape)}, 0);
           return MakeNode("onehot", shape, {indices}, 0);
         }
         return MakeNode("add", shape, {Make(shape, depth - 1), MakeNode("rand", shape, {})});
@@ -131,6 +146,8 @@ class Generator {
         return MakeNode("transpose", shape, {Make({cols, rows}, depth - 1)});
     }
   }
+
+  static int OperandDepth(const std::string& op, int depth) { return IsDiscontinuous(op) ? 0 : depth - 1; }
 
   // The other operand of a binary op: the full shape, a row, a column, a (1, 1) or a scalar.
   RandomNodePtr Operand(const Shape& shape, int depth) {
@@ -179,7 +196,7 @@ class Generator {
     size_t count = static_cast<size_t>(leaf.base_shape[0] * leaf.base_shape[1]);
     leaf.values = TestValues(count, 0.2, 1.5, false, rng_());
     if (specials_ && Chance(0.5)) {
-      std::vector<double> specials = SpecialValues(tree_.dtype);
+      std::vector<double> specials = SpecialValues();
       for (double& value : leaf.values) {
         if (Chance(0.4)) value = specials[Pick(specials.size())];
       }

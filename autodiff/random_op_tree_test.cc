@@ -49,7 +49,7 @@ TEST(RandomOpTreeTest, ShrinkerFindsTheMinimalFailingTree) {
   // "Fails" whenever an exp is present: the minimal failing tree is exp of a plain leaf.
   auto fails = [](const RandomTree& tree) { return ContainsOp(*tree.root, "exp"); };
   int shrunk = 0;
-  for (uint64_t seed = 0; seed < 300 && shrunk < 5; ++seed) {
+  for (uint64_t seed = 0; seed < 2000 && shrunk < 5; ++seed) {
     RandomTree tree = GenerateRandomTree(seed);
     if (!fails(tree) || CountNodes(tree) < 6) continue;
     RandomTree minimal = ShrinkRandomTree(tree, fails);
