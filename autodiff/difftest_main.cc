@@ -9,7 +9,7 @@
 
 #include "autodiff/difftest.h"
 #include "backends/registry.h"
-#include "graph/error.h"
+#include "core/error.h"
 
 namespace {
 

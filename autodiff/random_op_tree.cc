@@ -7,8 +7,8 @@
 #include <set>
 
 #include "autodiff/gradient_cases.h"
-#include "graph/error.h"
-#include "graph/op_table.h"
+#include "core/error.h"
+#include "core/op_table.h"
 
 namespace neon {
 namespace {

@@ -7,7 +7,7 @@
 
 #include "autodiff/difftest.h"
 #include "backends/reference/reference_backend.h"
-#include "graph/op_table.h"
+#include "core/op_table.h"
 
 namespace neon {
 namespace {
