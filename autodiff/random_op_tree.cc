@@ -21,7 +21,7 @@ struct UnaryOp { const char* name; UnaryFn fn; };
 struct BinaryOp { const char* name; BinaryFn fn; };
 struct ReduceOp { const char* name; ReduceFn fn; };
 
-// Every elementwise op of graph/op_table.h (transpose, dot and onehot are made separately).
+// Every elementwise op of core/op_table.h (transpose, dot and onehot are made separately).
 const UnaryOp kUnaryOps[] = {
     {"finite", finite}, {"neg", neg},     {"abs", abs},         {"sgn", sgn},
     {"sqrt", sqrt},      {"sqr", sqr},     {"exp", exp},         {"log", log},

@@ -26,7 +26,7 @@ struct RandomLeaf {
 };
 
 struct RandomNode {
-  std::string op;  // "leaf", "scalar", or an op of graph/op_table.h named as in graph/expr.h
+  std::string op;  // "leaf", "scalar", or an op of core/op_table.h named as in graph/expr.h
   Shape shape;
   int leaf = -1;        // index into RandomTree::leaves, for "leaf"
   double scalar = 0;    // for "scalar"
