@@ -54,6 +54,7 @@ void Model::allocate() {
   root_.allocate();
   epoch_cost_ = zeros(*backend_, {1, 1}, dtype_, "model.epoch_cost");
   allocated_ = true;
+  active_cost_ = nullptr;  // new buffers: the cost is set up again on the next step
 }
 
 void Model::initialize(const DataIterator& data) {
@@ -86,11 +87,12 @@ const Transform* Model::FusedOutputTransform(const GeneralizedCost& cost) {
 
 void Model::train_step(const Batch& batch, GeneralizedCost& cost, Optimizer& optimizer, int epoch) {
   if (!allocated_) throw ArgumentError("Model: train_step before configure and allocate");
-  if (active_cost_ != &cost) {
+  if (active_cost_ != &cost) {  // a new cost: its buffers, and whether it absorbs the output transform
     cost.allocate(*backend_, FeatureSize(root_.out_shape), batch_size_, dtype_);
     active_cost_ = &cost;
+    fused_output_ = FusedOutputTransform(cost);
   }
-  const Transform* fused = FusedOutputTransform(cost);
+  const Transform* fused = fused_output_;
   Tensor y = fprop(batch.x);
   cost.get_cost(y, batch.t);
   epoch_cost_.assign(epoch_cost_ + cost.cost());

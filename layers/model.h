@@ -85,6 +85,7 @@ class Model {
   bool configured_ = false;
   bool allocated_ = false;
   GeneralizedCost* active_cost_ = nullptr;
+  const Transform* fused_output_ = nullptr;  // decided once per cost
   Tensor epoch_cost_;  // (1, 1) sum of minibatch costs this epoch
   int64_t minibatches_done_ = 0;
   int64_t epoch_minibatches_ = 0;
