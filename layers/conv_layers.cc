@@ -16,6 +16,37 @@ BufferRef Ref(const Tensor& tensor, const std::string& layer, const char* what) 
 
 std::string Pair(int64_t a, int64_t b) { return "(" + std::to_string(a) + ", " + std::to_string(b) + ")"; }
 
+// Checks a window (`noun`: filter or window) of g.r x g.s over a (C, H, W) input and fills
+// the input, stride, padding and output fields Conv and Pooling share; `what` names the layer.
+template <typename Geometry>
+void ConfigureWindow(const std::string& what, const char* noun, const Shape& in_shape, const ConvOptions& o,
+                     Geometry& g) {
+  if (in_shape.size() != 3) throw ShapeError(what + "input features " + ShapeString(in_shape) + " are not (C, H, W)");
+  if (g.r < 1 || g.s < 1 || o.stride_h < 1 || o.stride_w < 1 || o.dilation_h < 1 || o.dilation_w < 1 || o.pad_h < 0 ||
+      o.pad_w < 0) {
+    throw ShapeError(what + noun + " " + Pair(g.r, g.s) + ", stride " + Pair(o.stride_h, o.stride_w) + ", dilation " +
+                     Pair(o.dilation_h, o.dilation_w) + " must be >= 1 and padding >= 0");
+  }
+  if (o.pad_h >= g.r || o.pad_w >= g.s) {
+    throw ShapeError(what + "padding " + Pair(o.pad_h, o.pad_w) + " must be smaller than the " + noun + " " +
+                     Pair(g.r, g.s));
+  }
+  g.c = in_shape[0];
+  g.h = in_shape[1];
+  g.w = in_shape[2];
+  g.stride_h = o.stride_h;
+  g.stride_w = o.stride_w;
+  g.pad_h = o.pad_h;
+  g.pad_w = o.pad_w;
+  g.p = ConvOutputSize(g.h, g.r, g.pad_h, g.stride_h, o.dilation_h);
+  g.q = ConvOutputSize(g.w, g.s, g.pad_w, g.stride_w, o.dilation_w);
+  if (g.p < 1 || g.q < 1) {
+    throw ShapeError(what + "input " + Pair(g.h, g.w) + " with " + noun + " " + Pair(g.r, g.s) + ", padding " +
+                     Pair(g.pad_h, g.pad_w) + ", dilation " + Pair(o.dilation_h, o.dilation_w) + " gives output " +
+                     Pair(g.p, g.q) + " (must be at least 1)");
+  }
+}
+
 }  // namespace
 
 // ---- Conv ----
@@ -31,35 +62,10 @@ Layer& Conv::configure(const Shape& in_obj) {
   ParameterLayer::configure(in_obj);
   ConvGeometry& g = geometry_;
   std::string what = "layer '" + name + "' (Conv): ";
-  if (in_shape.size() != 3) {
-    throw ShapeError(what + "input features " + ShapeString(in_shape) + " are not (C, H, W)");
-  }
-  if (g.r < 1 || g.s < 1 || g.k < 1 || options_.stride_h < 1 || options_.stride_w < 1 || options_.dilation_h < 1 ||
-      options_.dilation_w < 1 || options_.pad_h < 0 || options_.pad_w < 0) {
-    throw ShapeError(what + "filters " + Pair(g.r, g.s) + " x " + std::to_string(g.k) + ", stride " +
-                     Pair(options_.stride_h, options_.stride_w) + ", dilation " +
-                     Pair(options_.dilation_h, options_.dilation_w) + " must be >= 1 and padding >= 0");
-  }
-  if (options_.pad_h >= g.r || options_.pad_w >= g.s) {
-    throw ShapeError(what + "padding " + Pair(options_.pad_h, options_.pad_w) + " must be smaller than the filter " +
-                     Pair(g.r, g.s));
-  }
-  g.c = in_shape[0];
-  g.h = in_shape[1];
-  g.w = in_shape[2];
-  g.stride_h = options_.stride_h;
-  g.stride_w = options_.stride_w;
-  g.pad_h = options_.pad_h;
-  g.pad_w = options_.pad_w;
+  if (g.k < 1) throw ShapeError(what + "filter count " + std::to_string(g.k) + " must be >= 1");
+  ConfigureWindow(what, "filter", in_shape, options_, g);
   g.dilation_h = options_.dilation_h;
   g.dilation_w = options_.dilation_w;
-  g.p = ConvOutputSize(g.h, g.r, g.pad_h, g.stride_h, g.dilation_h);
-  g.q = ConvOutputSize(g.w, g.s, g.pad_w, g.stride_w, g.dilation_w);
-  if (g.p < 1 || g.q < 1) {
-    throw ShapeError(what + "input " + Pair(g.h, g.w) + " with filter " + Pair(g.r, g.s) + ", padding " +
-                     Pair(g.pad_h, g.pad_w) + ", dilation " + Pair(g.dilation_h, g.dilation_w) + " gives output " +
-                     Pair(g.p, g.q) + " (must be at least 1)");
-  }
   out_shape = {g.k, g.p, g.q};
   weight_shape = {g.k, g.c, g.r, g.s};
   return *this;
@@ -119,28 +125,10 @@ Layer& Pooling::configure(const Shape& in_obj) {
   Layer::configure(in_obj);
   PoolGeometry& g = geometry_;
   std::string what = "layer '" + name + "' (Pooling): ";
-  if (in_shape.size() != 3) throw ShapeError(what + "input features " + ShapeString(in_shape) + " are not (C, H, W)");
-  if (g.r < 1 || g.s < 1 || options_.stride_h < 1 || options_.stride_w < 1 || options_.pad_h < 0 || options_.pad_w < 0) {
-    throw ShapeError(what + "window " + Pair(g.r, g.s) + " and stride " + Pair(options_.stride_h, options_.stride_w) +
-                     " must be >= 1 and padding >= 0");
+  if (options_.dilation_h != 1 || options_.dilation_w != 1) {
+    throw ShapeError(what + "dilation " + Pair(options_.dilation_h, options_.dilation_w) + " is not supported (must be 1)");
   }
-  if (options_.pad_h >= g.r || options_.pad_w >= g.s) {
-    throw ShapeError(what + "padding " + Pair(options_.pad_h, options_.pad_w) + " must be smaller than the window " +
-                     Pair(g.r, g.s));
-  }
-  g.c = in_shape[0];
-  g.h = in_shape[1];
-  g.w = in_shape[2];
-  g.stride_h = options_.stride_h;
-  g.stride_w = options_.stride_w;
-  g.pad_h = options_.pad_h;
-  g.pad_w = options_.pad_w;
-  g.p = ConvOutputSize(g.h, g.r, g.pad_h, g.stride_h, 1);
-  g.q = ConvOutputSize(g.w, g.s, g.pad_w, g.stride_w, 1);
-  if (g.p < 1 || g.q < 1) {
-    throw ShapeError(what + "input " + Pair(g.h, g.w) + " with window " + Pair(g.r, g.s) + " and padding " +
-                     Pair(g.pad_h, g.pad_w) + " gives output " + Pair(g.p, g.q) + " (must be at least 1)");
-  }
+  ConfigureWindow(what, "window", in_shape, options_, g);
   out_shape = {g.c, g.p, g.q};
   return *this;
 }

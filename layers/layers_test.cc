@@ -77,6 +77,46 @@ TEST(LayerErrorsTest, TargetsThatDoNotFitTheOutputAreAShapeError) {
   EXPECT_NE(message.find("4 target rows but the last layer 'fc' outputs (3)"), std::string::npos) << message;
 }
 
+TEST(LayerErrorsTest, BadConvAndPoolingGeometryIsAShapeErrorWithTheNumbers) {
+  auto conv = [](int64_t r, ConvOptions options) {
+    Model model(Reference(), {std::make_shared<Conv>(r, r, 4, std::make_shared<Constant>(0.1), options, "c1")});
+    return MessageOf([&] { model.configure({3, 8, 8}, 2); });
+  };
+  EXPECT_EQ(conv(3, ConvOptions::Square(1, 3)),
+            "layer 'c1' (Conv): padding (3, 3) must be smaller than the filter (3, 3)");
+  EXPECT_EQ(conv(9, ConvOptions::Square(1, 0)),
+            "layer 'c1' (Conv): input (8, 8) with filter (9, 9), padding (0, 0), dilation (1, 1) gives output "
+            "(0, 0) (must be at least 1)");
+  EXPECT_EQ(conv(3, ConvOptions::Square(1, 0, 4)),
+            "layer 'c1' (Conv): input (8, 8) with filter (3, 3), padding (0, 0), dilation (4, 4) gives output "
+            "(0, 0) (must be at least 1)");
+  EXPECT_EQ(conv(3, ConvOptions::Square(0)),
+            "layer 'c1' (Conv): filter (3, 3), stride (0, 0), dilation (1, 1) must be >= 1 and padding >= 0");
+  Model flat(Reference(), {std::make_shared<Conv>(3, 3, 4, std::make_shared<Constant>(0.1), ConvOptions{}, "c1")});
+  EXPECT_THROW(flat.configure({8, 8}, 2), ShapeError);
+
+  auto pool = [](ConvOptions options, Shape in) {
+    Model model(Reference(), {std::make_shared<Pooling>(2, 2, "max", options, "p1")});
+    return MessageOf([&] { model.configure(in, 2); });
+  };
+  EXPECT_EQ(pool(ConvOptions::Square(2, 2), {3, 8, 8}),
+            "layer 'p1' (Pooling): padding (2, 2) must be smaller than the window (2, 2)");
+  EXPECT_EQ(pool(ConvOptions::Square(2, 0, 2), {3, 8, 8}),
+            "layer 'p1' (Pooling): dilation (2, 2) is not supported (must be 1)");
+  EXPECT_EQ(pool({}, {3, 1, 8}),
+            "layer 'p1' (Pooling): input (1, 8) with window (2, 2), padding (0, 0), dilation (1, 1) gives output "
+            "(0, 7) (must be at least 1)");
+}
+
+TEST(LayerErrorsTest, ConvInputWithOtherChannelsIsAShapeError) {
+  Model model(Reference(), {std::make_shared<Conv>(3, 3, 4, std::make_shared<Constant>(0.1), ConvOptions{}, "c1")});
+  model.configure({3, 8, 8}, 2);
+  model.allocate();
+  std::string message = MessageOf([&] { model.fprop(zeros(Reference(), {2 * 8 * 8, 2})); });
+  EXPECT_NE(message.find("'c1' (Conv)"), std::string::npos) << message;
+  EXPECT_NE(message.find("(3, 8, 8)"), std::string::npos) << message;
+}
+
 // ---- optimizers: two steps with the constant gradient g = (0.5, 0.25) from W = (1, -2) ----
 
 struct TwoSteps {
