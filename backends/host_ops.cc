@@ -277,30 +277,24 @@ void ConvOnHost(Backend& backend, const ConvArgs& args, ConvPass pass, bool warn
   CheckConv(args, op);
   if (warn) WarnOnce(backend, warned[static_cast<int>(pass)], op);
   const ConvGeometry& g = args.geometry;
-  int64_t src_count = g.c * g.h * g.w * g.n, filter_count = g.k * g.c * g.r * g.s, dst_count = g.k * g.p * g.q * g.n;
-  switch (pass) {
-    case ConvPass::kFprop: {
-      std::vector<double> dst(static_cast<size_t>(dst_count));
-      ConvFprop(g, Read(backend, args.src, src_count, args.dtype).data(),
-                Read(backend, args.filter, filter_count, args.dtype).data(), dst.data());
-      Write(backend, args.dst, dst, args.dtype);
-      break;
-    }
-    case ConvPass::kBpropData: {
-      std::vector<double> src(static_cast<size_t>(src_count));
-      ConvBpropData(g, Read(backend, args.dst, dst_count, args.dtype).data(),
-                    Read(backend, args.filter, filter_count, args.dtype).data(), src.data());
-      Write(backend, args.src, src, args.dtype);
-      break;
-    }
-    case ConvPass::kBpropFilter: {
-      std::vector<double> filter(static_cast<size_t>(filter_count));
-      ConvBpropFilter(g, Read(backend, args.src, src_count, args.dtype).data(),
-                      Read(backend, args.dst, dst_count, args.dtype).data(), filter.data());
-      Write(backend, args.filter, filter, args.dtype);
-      break;
-    }
+  // Each pass reads two of (src, filter, dst) and writes the third.
+  const BufferRef* refs[] = {&args.src, &args.filter, &args.dst};
+  const int64_t counts[] = {g.c * g.h * g.w * g.n, g.k * g.c * g.r * g.s, g.k * g.p * g.q * g.n};
+  const int out = pass == ConvPass::kFprop ? 2 : pass == ConvPass::kBpropData ? 0 : 1;
+  std::vector<double> operands[3];
+  for (int i = 0; i < 3; ++i) {
+    operands[i] = i == out ? std::vector<double>(static_cast<size_t>(counts[i]))
+                           : Read(backend, *refs[i], counts[i], args.dtype);
   }
+  double* src = operands[0].data();
+  double* filter = operands[1].data();
+  double* dst = operands[2].data();
+  switch (pass) {
+    case ConvPass::kFprop: ConvFprop(g, src, filter, dst); break;
+    case ConvPass::kBpropData: ConvBpropData(g, dst, filter, src); break;
+    case ConvPass::kBpropFilter: ConvBpropFilter(g, src, dst, filter); break;
+  }
+  Write(backend, *refs[out], operands[out], args.dtype);
 }
 
 void PoolOnHost(Backend& backend, const PoolArgs& args, bool bprop, bool warn) {
