@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -101,6 +102,10 @@ class Backend {
   // Whether the backend accelerates a named feature natively (optional): "conv_fprop",
   // "conv_bprop_data", "conv_bprop_filter", "pool_fprop", "pool_bprop".
   virtual bool supports(std::string_view feature) const { return false; }
+
+  // The most tensor inputs one fused kernel may read (optional): how a device's limit on
+  // kernel argument bytes reaches the compiler, which splits wider kernels (graph/compile.h).
+  virtual int max_kernel_inputs() const { return std::numeric_limits<int>::max(); }
 
   // Convolution and pooling (conv_args.h). The defaults run the reference loops on host
   // copies of the operands (backends/host_ops.h) and warn once that the op is not native,

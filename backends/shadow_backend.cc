@@ -88,6 +88,7 @@ class ShadowBackend final : public Backend {
 
   const DeviceInfo& info() const override { return info_; }
   bool supports(std::string_view feature) const override { return device_->supports(feature); }
+  int max_kernel_inputs() const override { return device_->max_kernel_inputs(); }
 
   std::shared_ptr<Buffer> allocate(size_t bytes) override {
     return std::make_shared<WrappedBuffer>(*this, device_->allocate(bytes));

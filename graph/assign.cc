@@ -21,11 +21,14 @@ Tensor& Tensor::assign(const Expr& value) {
   if (rows == 0 || cols == 0) return *this;
   CheckTreeDepth(value, "assign");
   Binding binding = Bind(value, *this);
+  const int max_kernel_inputs = backend().max_kernel_inputs();
+  // A device with a kernel input limit may need a plan split further: not shared with others.
+  if (max_kernel_inputs != kNoKernelInputLimit) binding.key += "|in" + std::to_string(max_kernel_inputs);
   std::shared_ptr<const Plan> plan = FindPlan(binding.key);
   if (!plan) {
     BindingIndex index;
     Binding indexed = Bind(value, *this, &index);
-    plan = StorePlan(binding.key, Compile(value, *this, indexed, index));
+    plan = StorePlan(binding.key, Compile(value, *this, indexed, index, max_kernel_inputs));
   }
   try {
     Execute(*plan, binding, *this);

@@ -1,5 +1,6 @@
 #include "graph/compile.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <tuple>
@@ -66,8 +67,8 @@ class KernelBuilder {
 
 class Compiler {
  public:
-  Compiler(const Tensor& output, const Binding& binding, const BindingIndex& index)
-      : output_(output), binding_(binding), index_(index) {
+  Compiler(const Tensor& output, const Binding& binding, const BindingIndex& index, int node_budget)
+      : output_(output), binding_(binding), index_(index), node_budget_(node_budget) {
     tree_dtype_ = output.dtype() == DType::kFloat32 ? DType::kFloat32 : DType::kFloat64;
     for (const Tensor* leaf : binding.leaves) {
       if (leaf->dtype() != DType::kFloat32) tree_dtype_ = DType::kFloat64;
@@ -224,17 +225,32 @@ class Compiler {
   }
 
   // An operand of the kernel being built: inline, or, once the body has taken in its budget
-  // of nodes, a compound elementwise operand goes to a temporary of its own kernel. Only an
-  // operand of the kernel's full shape: a broadcast one may hold rand(), which draws one value
-  // per element of the kernel it runs in. (The epilogue is not split: it may read the fused
-  // reduction.)
+  // of nodes, a compound elementwise operand goes to a temporary of its own kernel. A
+  // broadcast operand only when it holds no rand(): rand() draws one value per element of the
+  // kernel it runs in. (The epilogue is not split: it may read the fused reduction.)
   int LowerOperand(const Expr& operand, KernelBuilder& builder) {
-    const bool compound = (IsElementwise(operand.op()) || operand.op() == OpKind::kOnehot) &&
-                          !index_.param_of.count(operand.node()) && operand.shape() == kernel_shape_;
-    if (kernel_nodes_ >= kKernelNodeBudget && compound && !in_epilogue_ && !memo_.count(operand.node())) {
+    if (kernel_nodes_ >= node_budget_ && !in_epilogue_ && !memo_.count(operand.node()) && SplitsOff(operand)) {
       return builder.Input(Materialize(operand, tree_dtype_), tree_dtype_);
     }
     return Lower(operand, builder);
+  }
+
+  // Whether LowerOperand may send `operand` to a temporary once the budget is used up.
+  bool SplitsOff(const Expr& operand) {
+    const bool compound = (IsElementwise(operand.op()) || operand.op() == OpKind::kOnehot) &&
+                          !index_.param_of.count(operand.node());
+    return compound && (operand.shape() == kernel_shape_ || !DrawsRandom(operand));
+  }
+
+  // Whether `expr` calls rand() (memoised per node).
+  bool DrawsRandom(const Expr& expr) {
+    if (auto found = draws_random_.find(expr.node()); found != draws_random_.end()) return found->second;
+    bool draws = expr.op() == OpKind::kRand;
+    if (!index_.param_of.count(expr.node())) {
+      for (const Expr& operand : expr.operands()) draws = DrawsRandom(operand) || draws;
+    }
+    draws_random_[expr.node()] = draws;
+    return draws;
   }
 
   // Computes `expr` into a new temporary (once per node) and returns its view.
@@ -418,20 +434,47 @@ class Compiler {
   const Tensor& output_;
   const Binding& binding_;
   const BindingIndex& index_;
+  const int node_budget_;  // nodes a kernel body takes in before compound operands split off
   DType tree_dtype_;
   Plan plan_;
   std::unordered_map<const OpNode*, int> memo_;
   std::map<std::pair<const OpNode*, DType>, ViewRef> materialized_;
+  std::unordered_map<const OpNode*, bool> draws_random_;
   const OpNode* fused_reduction_ = nullptr;
   int kernel_nodes_ = 0;      // nodes the current kernel body has taken in
   bool in_epilogue_ = false;  // lowering the current kernel's epilogue
   Shape kernel_shape_;        // the current kernel's iteration shape
 };
 
+// The most tensor inputs one kernel of `plan` reads.
+size_t WidestKernel(const Plan& plan) {
+  size_t widest = 0;
+  for (const auto& stage : plan.stages) {
+    if (const auto* kernel = std::get_if<KernelStage>(&stage)) widest = std::max(widest, kernel->inputs.size());
+  }
+  return widest;
+}
+
 }  // namespace
 
-Plan Compile(const Expr& value, const Tensor& output, const Binding& binding, const BindingIndex& index) {
-  return Compiler(output, binding, index).CompileRoot(value);
+Plan Compile(const Expr& value, const Tensor& output, const Binding& binding, const BindingIndex& index,
+             int max_kernel_inputs) {
+  if (max_kernel_inputs < 2) {
+    throw ArgumentError("compile: a backend must allow at least 2 tensor inputs per fused kernel, not " +
+                        std::to_string(max_kernel_inputs));
+  }
+  // Halving the budget narrows every kernel; at one node a body reads its operands only.
+  for (int budget = kKernelNodeBudget;; budget /= 2) {
+    Plan plan = Compiler(output, binding, index, budget).CompileRoot(value);
+    const size_t widest = WidestKernel(plan);
+    if (widest <= static_cast<size_t>(max_kernel_inputs)) return plan;
+    if (budget == 1) {
+      throw BackendError("compile: assigning to '" + output.name() + "' needs a fused kernel reading " +
+                         std::to_string(widest) + " tensors (a reduction's epilogue or a broadcast operand " +
+                         "drawing rand() is not split); backend '" + output.backend().instance_name() +
+                         "' allows " + std::to_string(max_kernel_inputs) + " per kernel");
+    }
+  }
 }
 
 std::string Plan::Describe() const {

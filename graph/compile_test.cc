@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "backends/reference/reference_backend.h"
+#include "graph/execute.h"
 #include "graph/expr.h"
 #include "graph/plan_cache.h"
 
@@ -213,6 +214,75 @@ TEST_F(CompileTest, SplittingKeepsOneDrawPerElement) {
   std::vector<float> values = out_.get<float>();
   std::sort(values.begin(), values.end());
   EXPECT_TRUE(std::adjacent_find(values.begin(), values.end()) == values.end()) << "repeated draws";
+}
+
+// x0 + x1 + ... + x(count - 1) over distinct leaves holding i % 7.
+class WideSumTest : public CompileTest {
+ protected:
+  Expr WideSum(int count) {
+    for (int i = static_cast<int>(leaves_.size()); i < count; ++i) leaves_.push_back(full(*be_, {4, 6}, i % 7));
+    Expr total = leaves_[0];
+    for (int i = 1; i < count; ++i) total = total + leaves_[i];
+    return total;
+  }
+  Plan CompileWithLimit(const Expr& value, const Tensor& output, int max_kernel_inputs) {
+    BindingIndex index;
+    Binding binding = Bind(value, output, &index);
+    return Compile(value, output, binding, index, max_kernel_inputs);
+  }
+  std::vector<Tensor> leaves_;
+};
+
+TEST_F(WideSumTest, AKernelWiderThanTheBackendAllowsIsSplit) {
+  Expr total = WideSum(40);
+  Plan plan = CompileWithLimit(total, out_, 6);
+  EXPECT_GE(plan.stages.size(), 40u / 6);
+  for (const auto& stage : plan.stages) EXPECT_LE(std::get<KernelStage>(stage).inputs.size(), 6u);
+  Execute(plan, Bind(total, out_), out_);
+  double expected = 0.0;
+  for (int i = 0; i < 40; ++i) expected += i % 7;
+  for (float value : out_.get<float>()) EXPECT_EQ(value, expected);
+}
+
+TEST_F(WideSumTest, AKernelWithinTheLimitIsNotSplit) {
+  Expr total = WideSum(20);
+  std::string inputs;
+  for (int i = 0; i < 20; ++i) inputs += (i ? ", leaf" : "leaf") + std::to_string(i);
+  EXPECT_EQ(CompileWithLimit(total, out_, 20).Describe(), "kernel out <- (" + inputs + ") 39 ops\n");
+}
+
+// A broadcast row chain holds no rand(): past the node budget it splits off like a
+// full-shape operand, so its leaves do not all land in one kernel.
+TEST_F(WideSumTest, ABroadcastOperandWithoutRandIsSplit) {
+  std::vector<Tensor> rows;
+  Expr chain = full(*be_, {1, 6}, 0.0);
+  for (int i = 0; i < 4 * kKernelNodeBudget; ++i) {
+    rows.push_back(full(*be_, {1, 6}, i % 5));
+    chain = chain + rows.back();
+  }
+  Plan plan = CompileWithLimit(x_ + chain, out_, kNoKernelInputLimit);
+  EXPECT_GT(plan.stages.size(), 3u);
+  for (const auto& stage : plan.stages) {
+    EXPECT_LE(std::get<KernelStage>(stage).inputs.size(), 2u * kKernelNodeBudget);
+  }
+}
+
+// A fused reduction's epilogue reads the reduction, so it stays one kernel: too wide is an error.
+TEST_F(WideSumTest, AnEpilogueWiderThanTheLimitIsAnError) {
+  Tensor col = zeros(*be_, {4, 1}, DType::kFloat32, "col");
+  std::vector<Tensor> columns;
+  Expr value = sum(x_, 1);
+  for (int i = 0; i < 8; ++i) {
+    columns.push_back(full(*be_, {4, 1}, i));
+    value = value + columns.back();
+  }
+  try {
+    CompileWithLimit(value, col, 4);
+    FAIL() << "expected BackendError";
+  } catch (const BackendError& error) {
+    EXPECT_NE(std::string(error.what()).find("reading 9 tensors"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("allows 4 per kernel"), std::string::npos) << error.what();
+  }
 }
 
 }  // namespace

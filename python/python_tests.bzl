@@ -16,4 +16,6 @@ def py_backend_test(name, src, backends = BACKENDS, size = "small", deps = [], d
             python_version = "PY3",
             # The workspace is named neon too: no __init__.py may make its runfiles folder a package.
             legacy_create_init = False,
+            # Debian's python3 is not built with the sanitizers (.bazelrc): no sanitizer configs.
+            tags = ["no-sanitizer"],
         )

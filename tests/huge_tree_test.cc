@@ -41,5 +41,20 @@ TEST(HugeTreeTest, TenThousandConstants) {
   for (float value : out.get<float>()) EXPECT_EQ(value, expected);
 }
 
+// 300 distinct broadcast rows added to a matrix: past the node budget the row chain gets
+// kernels of its own (on opencl one kernel reading all 301 tensors needs 2,500 bytes of
+// arguments, beyond the device's CL_DEVICE_MAX_PARAMETER_SIZE).
+TEST(HugeTreeTest, ThreeHundredBroadcastRows) {
+  std::unique_ptr<Backend> be = CreateBackend(BackendUnderTest());
+  Tensor x = full(*be, {3, 5}, 0.5);
+  std::vector<Tensor> rows;
+  for (int i = 0; i < 300; ++i) rows.push_back(full(*be, {1, 5}, i % 9));
+  Tensor out = empty(*be, {3, 5});
+  out.assign(x + BalancedSum(0, 300, [&](int i) { return Expr(rows[i]); }));
+  double expected = 0.5;
+  for (int i = 0; i < 300; ++i) expected += i % 9;
+  for (float value : out.get<float>()) EXPECT_EQ(value, expected);
+}
+
 }  // namespace
 }  // namespace neon

@@ -1,5 +1,7 @@
 #include "backends/opencl/kernel_renderer.h"
 
+#include <algorithm>
+#include <limits>
 #include <regex>
 #include <string>
 #include <vector>
@@ -502,11 +504,39 @@ void CheckFloat64Support(const FusedKernel& kernel, bool device_has_float64, std
                      "); expected float32 operands and output on this device, or a device with float64");
 }
 
+namespace {
+
+// The arguments after the common ones (EmitSignature): three counts, for all axes the
+// partial buffers and their count, the local scratch pointers.
+size_t ReductionArgumentBytes(const FusedKernel& kernel) {
+  if (!kernel.has_reduction) return 0;
+  const size_t arg = IsArgReduction(kernel) ? 1 : 0;
+  size_t bytes = 3 * 8 + (1 + arg) * 8;
+  if (kernel.reduce_axis == kAllAxes) bytes += (1 + arg) * 8 + 8;
+  return bytes;
+}
+
+}  // namespace
+
 size_t UnpackedArgumentBytes(const FusedKernel& kernel) {
   size_t bytes = 2 * 8 + (kernel.input_dtypes.size() + 1) * (8 + 3 * 8);
   bytes += static_cast<size_t>(kernel.num_params) * 8;
-  if (kernel.has_reduction) bytes += 2 * 8 + 3 * 8 + 3 * 8;
-  return bytes;
+  return bytes + ReductionArgumentBytes(kernel);
+}
+
+// Packed: meta, reals, one pointer per input, dst.
+size_t PackedArgumentBytes(const FusedKernel& kernel) {
+  return (kernel.input_dtypes.size() + 3) * 8 + ReductionArgumentBytes(kernel);
+}
+
+int MaxPackedInputs(size_t max_parameter_bytes) {
+  FusedKernel widest;  // no inputs, and the reduction with the most arguments
+  widest.has_reduction = true;
+  widest.reduce_op = OpKind::kArgmax;
+  widest.reduce_axis = kAllAxes;
+  const size_t fixed = PackedArgumentBytes(widest);
+  if (max_parameter_bytes < fixed) return 0;
+  return static_cast<int>(std::min<size_t>((max_parameter_bytes - fixed) / 8, std::numeric_limits<int>::max()));
 }
 
 std::string ProgramPrelude(bool with_float64) {

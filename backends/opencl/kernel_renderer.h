@@ -71,6 +71,11 @@ void CheckFloat64Support(const FusedKernel& kernel, bool device_has_float64,
 
 // Bytes of kernel arguments without packing (pointers counted as 8 bytes).
 size_t UnpackedArgumentBytes(const FusedKernel& kernel);
+// Bytes of kernel arguments packed (scalars, strides and offsets in two buffers): a pointer
+// per input.
+size_t PackedArgumentBytes(const FusedKernel& kernel);
+// The most inputs a packed kernel of any kind fits in `max_parameter_bytes` (0 if none).
+int MaxPackedInputs(size_t max_parameter_bytes);
 
 // Common head of every program: FP_CONTRACT OFF, Philox, and the scalar ops
 // for float (and double when with_float64).

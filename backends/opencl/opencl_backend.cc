@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,13 @@ OpenCLBackend::OpenCLBackend(const OpenCLOptions& options)
     : force_packed_args_(options.force_packed_args), force_tree_reductions_(options.force_tree_reductions) {
   std::vector<opencl::DeviceRecord> devices = opencl::EnumerateDevices();
   device_ = opencl::SelectDevice(devices, options.device_index);
+  max_parameter_bytes_ = std::min(device_.max_parameter_bytes, options.max_parameter_bytes.value_or(SIZE_MAX));
+  max_kernel_inputs_ = opencl::MaxPackedInputs(max_parameter_bytes_);
+  if (max_kernel_inputs_ < 2) {
+    throw BackendError("OpenCL device '" + device_.device_name + "' allows " + std::to_string(max_parameter_bytes_) +
+                       " bytes of kernel arguments, too few for a fused kernel with two inputs; expected at "
+                       "least 256 (the OpenCL minimum)");
+  }
   cl_int status = CL_SUCCESS;
   context_ = opencl::ContextHandle(clCreateContext(nullptr, 1, &device_.device, nullptr, nullptr, &status));
   CheckCl(status, "clCreateContext for " + device_.device_name);
@@ -152,7 +160,14 @@ OpenCLBackend::CompiledKernel& OpenCLBackend::Compiled(const FusedKernel& kernel
   std::string key = kernel.Key();
   if (CompiledKernel* found = kernels_.Find(key)) return *found;
   opencl::CheckFloat64Support(kernel, device_.info.supports_float64, device_.device_name);
-  const bool pack = force_packed_args_ || opencl::UnpackedArgumentBytes(kernel) > device_.max_parameter_bytes;
+  if (opencl::PackedArgumentBytes(kernel) > max_parameter_bytes_) {
+    throw BackendError("fused kernel [" + key + "] reads " + std::to_string(kernel.input_dtypes.size()) +
+                       " tensors: " + std::to_string(opencl::PackedArgumentBytes(kernel)) +
+                       " bytes of arguments, beyond the " + std::to_string(max_parameter_bytes_) + " of device '" +
+                       device_.device_name + "'; expected at most " + std::to_string(max_kernel_inputs_) +
+                       " inputs (the compiler splits wider kernels)");
+  }
+  const bool pack = force_packed_args_ || opencl::UnpackedArgumentBytes(kernel) > max_parameter_bytes_;
   CompiledKernel compiled;
   compiled.rendered = opencl::RenderFusedKernel(kernel, pack);
   compiled.program = programs_->Get(compiled.rendered.source, "", "neon_fused [" + key + "]");

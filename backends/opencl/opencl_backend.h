@@ -25,6 +25,8 @@ struct OpenCLOptions {
   std::optional<std::string> cache_dir;   // unset: ProgramCache::DefaultDir(); "": no disk cache
   bool force_packed_args = false;         // pass scalars in buffers even when they fit (tests)
   bool force_tree_reductions = false;     // work-group tree reductions on CPU devices too (tests)
+  // Lowers the device's CL_DEVICE_MAX_PARAMETER_SIZE (tests: an embedded-profile device, 256).
+  std::optional<size_t> max_parameter_bytes;
 };
 
 // A cl_mem owned by an OpenCLBackend.
@@ -52,6 +54,8 @@ class OpenCLBackend final : public Backend {
   void gemm(const GemmArgs& args) override;
   void fill_random(const RandomArgs& args) override;
   void synchronize() override;
+  // Packed arguments (a pointer per input) within the device's CL_DEVICE_MAX_PARAMETER_SIZE.
+  int max_kernel_inputs() const override { return max_kernel_inputs_; }
 
   // The device, context and queue (for direct CLBlast calls in benchmarks).
   const opencl::DeviceRecord& device() const { return device_; }
@@ -87,6 +91,8 @@ class OpenCLBackend final : public Backend {
   void Launch2D(cl_kernel kernel, size_t group_limit, int64_t rows, int64_t cols, const char* what);
 
   opencl::DeviceRecord device_;
+  size_t max_parameter_bytes_ = 0;   // the device's, or the lower test override
+  int max_kernel_inputs_ = 0;
   opencl::ContextHandle context_;
   opencl::QueueHandle queue_;
   std::unique_ptr<opencl::ProgramCache> programs_;
