@@ -3,6 +3,7 @@
 // current one. Two device buffers alternate, so at most one batch is prepared ahead;
 // the batches are exactly those of ArrayIterator over the same arrays. An exception
 // in the loader is rethrown by next(); the destructor stops and joins the loader.
+// Like every iterator it has one caller thread; the loader is its only other one.
 // Backends allow a copy from one thread while another computes (docs/threads.md).
 #pragma once
 
