@@ -265,9 +265,9 @@ int RunTrain(const TrainOptions& requested) {
     file.minibatch = at.minibatch;
     file.epoch_cost_sum = at.minibatch > 0 ? model->epoch_cost_sum() : 0.0;
     SaveModel(options.save, *model, optimizer.get(), file);
-    std::signal(SIGINT, previous);
     std::cout << "\ninterrupted after " << at.epoch << " epochs and " << at.minibatch << " minibatches: saved "
-              << options.save << "; continue with --resume " << options.save << "\n";
+              << options.save << "; continue with --resume " << options.save << "\n" << std::flush;
+    std::signal(SIGINT, previous);  // only now: a Ctrl-C from here on ends a run whose file is complete
     return 130;
   }
   std::signal(SIGINT, previous);
