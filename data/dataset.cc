@@ -5,6 +5,7 @@
 
 #include "data/idx.h"
 #include "core/error.h"
+#include "layers/prefetching_iterator.h"
 
 namespace neon {
 
@@ -82,10 +83,12 @@ Dataset SyntheticDataset(int64_t size, int64_t side, int64_t nclass, uint64_t se
   return dataset;
 }
 
-std::unique_ptr<ArrayIterator> MakeIterator(Backend& backend, const Dataset& dataset, int64_t batch_size,
-                                            bool shuffle, uint64_t seed, DType dtype) {
-  return std::make_unique<ArrayIterator>(backend, dataset.images, dataset.labels, dataset.nclass,
-                                         dataset.feature_shape, batch_size, shuffle, seed, dtype);
+std::unique_ptr<DataIterator> MakeIterator(Backend& backend, const Dataset& dataset, int64_t batch_size, bool shuffle,
+                                           uint64_t seed, bool prefetch, DType dtype) {
+  HostBatches host(dataset.images, OneHotTargets(dataset.labels, dataset.nclass), dataset.nclass,
+                   dataset.feature_shape, batch_size, shuffle, seed);
+  if (prefetch) return std::make_unique<PrefetchingIterator>(backend, std::move(host), dtype);
+  return std::make_unique<ArrayIterator>(backend, std::move(host), dtype);
 }
 
 }  // namespace neon

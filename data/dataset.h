@@ -34,8 +34,9 @@ Dataset LoadMnist(const std::string& dir, const std::string& split, int64_t subs
 // (a class-specific bright stripe plus uniform noise), from `seed`.
 Dataset SyntheticDataset(int64_t size, int64_t side, int64_t nclass, uint64_t seed);
 
-// Minibatches of `dataset` on `backend`, one-hot targets.
-std::unique_ptr<ArrayIterator> MakeIterator(Backend& backend, const Dataset& dataset, int64_t batch_size,
-                                            bool shuffle, uint64_t seed, DType dtype = DType::kFloat32);
+// Minibatches of `dataset` on `backend`, one-hot targets; with `prefetch`, the next batch is
+// prepared by a loader thread while the caller computes (layers/prefetching_iterator.h).
+std::unique_ptr<DataIterator> MakeIterator(Backend& backend, const Dataset& dataset, int64_t batch_size, bool shuffle,
+                                           uint64_t seed, bool prefetch = false, DType dtype = DType::kFloat32);
 
 }  // namespace neon

@@ -18,7 +18,15 @@ int64_t Features(const Shape& feature_shape) {
   return size;
 }
 
-std::vector<float> OneHot(const std::vector<int32_t>& labels, int64_t nclass) {
+}  // namespace
+
+void DataIterator::skip(int64_t minibatches) {
+  Batch batch;
+  for (int64_t i = 0; i < minibatches && next(batch); ++i) {
+  }
+}
+
+std::vector<float> OneHotTargets(const std::vector<int32_t>& labels, int64_t nclass) {
   if (nclass < 1) throw ArgumentError("ArrayIterator: nclass must be at least 1, got " + std::to_string(nclass));
   std::vector<float> targets(labels.size() * static_cast<size_t>(nclass), 0.0f);
   for (size_t i = 0; i < labels.size(); ++i) {
@@ -31,15 +39,8 @@ std::vector<float> OneHot(const std::vector<int32_t>& labels, int64_t nclass) {
   return targets;
 }
 
-}  // namespace
-
-ArrayIterator::ArrayIterator(Backend& backend, std::vector<float> X, std::vector<int32_t> labels, int64_t nclass,
-                             Shape feature_shape, int64_t batch_size, bool shuffle, uint64_t seed, DType dtype)
-    : ArrayIterator(backend, std::move(X), OneHot(labels, nclass), nclass, std::move(feature_shape), batch_size,
-                    shuffle, seed, dtype) {}
-
-ArrayIterator::ArrayIterator(Backend& backend, std::vector<float> X, std::vector<float> targets, int64_t target_rows,
-                             Shape feature_shape, int64_t batch_size, bool shuffle, uint64_t seed, DType dtype)
+HostBatches::HostBatches(std::vector<float> X, std::vector<float> targets, int64_t target_rows, Shape feature_shape,
+                         int64_t batch_size, bool shuffle, uint64_t seed)
     : feature_shape_(std::move(feature_shape)),
       target_rows_(target_rows),
       batch_size_(batch_size),
@@ -47,10 +48,6 @@ ArrayIterator::ArrayIterator(Backend& backend, std::vector<float> X, std::vector
       seed_(seed),
       X_(std::move(X)),
       targets_(std::move(targets)) {
-  Init(backend, dtype);
-}
-
-void ArrayIterator::Init(Backend& backend, DType dtype) {
   features_ = Features(feature_shape_);
   if (batch_size_ < 1) throw ArgumentError("ArrayIterator: batch size must be at least 1, got " + std::to_string(batch_size_));
   if (target_rows_ < 1) throw ArgumentError("ArrayIterator: targets need at least one row");
@@ -64,48 +61,79 @@ void ArrayIterator::Init(Backend& backend, DType dtype) {
     throw ShapeError("ArrayIterator: " + std::to_string(ndata_) + " samples but " + std::to_string(targets_.size()) +
                      " target values (expected " + std::to_string(ndata_ * target_rows_) + ")");
   }
-  Shape x_shape = feature_shape_;
-  x_shape.push_back(batch_size_);
-  if (x_shape.size() < 2) x_shape.insert(x_shape.begin(), 1);
-  x_ = empty(backend, x_shape, dtype, "batch.x");
-  t_ = empty(backend, {target_rows_, batch_size_}, dtype, "batch.t");
-  x_host_.resize(static_cast<size_t>(features_ * batch_size_));
-  t_host_.resize(static_cast<size_t>(target_rows_ * batch_size_));
-  reset(0);
+  Shuffle(0);
+}
+
+Shape HostBatches::BatchShape() const {
+  Shape shape = feature_shape_;
+  shape.push_back(batch_size_);
+  if (shape.size() < 2) shape.insert(shape.begin(), 1);
+  return shape;
+}
+
+void HostBatches::Shuffle(int epoch) {
+  order_.resize(static_cast<size_t>(ndata_));
+  std::iota(order_.begin(), order_.end(), 0);
+  if (!shuffle_) return;
+  // Fisher-Yates with an explicit draw, so every platform shuffles alike.
+  std::mt19937_64 rng(seed_ * 1000003u + static_cast<uint64_t>(epoch));
+  for (int64_t i = ndata_ - 1; i > 0; --i) {
+    int64_t j = static_cast<int64_t>(rng() % static_cast<uint64_t>(i + 1));
+    std::swap(order_[static_cast<size_t>(i)], order_[static_cast<size_t>(j)]);
+  }
+}
+
+int64_t HostBatches::Gather(int64_t index, std::vector<float>& x, std::vector<float>& t) const {
+  x.resize(static_cast<size_t>(features_ * batch_size_));
+  t.resize(static_cast<size_t>(target_rows_ * batch_size_));
+  int64_t first = index * batch_size_;
+  for (int64_t column = 0; column < batch_size_; ++column) {
+    int64_t sample = order_[static_cast<size_t>((first + column) % ndata_)];
+    for (int64_t f = 0; f < features_; ++f) {
+      x[static_cast<size_t>(f * batch_size_ + column)] = X_[static_cast<size_t>(sample * features_ + f)];
+    }
+    for (int64_t r = 0; r < target_rows_; ++r) {
+      t[static_cast<size_t>(r * batch_size_ + column)] = targets_[static_cast<size_t>(sample * target_rows_ + r)];
+    }
+  }
+  return std::min(batch_size_, ndata_ - first);
+}
+
+ArrayIterator::ArrayIterator(Backend& backend, std::vector<float> X, std::vector<int32_t> labels, int64_t nclass,
+                             Shape feature_shape, int64_t batch_size, bool shuffle, uint64_t seed, DType dtype)
+    : ArrayIterator(backend, std::move(X), OneHotTargets(labels, nclass), nclass, std::move(feature_shape), batch_size,
+                    shuffle, seed, dtype) {}
+
+ArrayIterator::ArrayIterator(Backend& backend, std::vector<float> X, std::vector<float> targets, int64_t target_rows,
+                             Shape feature_shape, int64_t batch_size, bool shuffle, uint64_t seed, DType dtype)
+    : ArrayIterator(backend, HostBatches(std::move(X), std::move(targets), target_rows, std::move(feature_shape),
+                                         batch_size, shuffle, seed),
+                    dtype) {}
+
+ArrayIterator::ArrayIterator(Backend& backend, HostBatches host, DType dtype) : host_(std::move(host)) {
+  x_ = empty(backend, host_.BatchShape(), dtype, "batch.x");
+  t_ = empty(backend, {host_.target_rows(), host_.batch_size()}, dtype, "batch.t");
 }
 
 void ArrayIterator::reset(int epoch) {
-  order_.resize(static_cast<size_t>(ndata_));
-  std::iota(order_.begin(), order_.end(), 0);
-  if (shuffle_) {
-    // Fisher-Yates with an explicit draw, so every platform shuffles alike.
-    std::mt19937_64 rng(seed_ * 1000003u + static_cast<uint64_t>(epoch));
-    for (int64_t i = ndata_ - 1; i > 0; --i) {
-      int64_t j = static_cast<int64_t>(rng() % static_cast<uint64_t>(i + 1));
-      std::swap(order_[static_cast<size_t>(i)], order_[static_cast<size_t>(j)]);
-    }
-  }
-  position_ = 0;
+  host_.Shuffle(epoch);
+  index_ = 0;
 }
 
 bool ArrayIterator::next(Batch& batch) {
-  if (position_ >= ndata_) return false;
-  for (int64_t column = 0; column < batch_size_; ++column) {
-    int64_t sample = order_[static_cast<size_t>((position_ + column) % ndata_)];
-    for (int64_t f = 0; f < features_; ++f) {
-      x_host_[static_cast<size_t>(f * batch_size_ + column)] = X_[static_cast<size_t>(sample * features_ + f)];
-    }
-    for (int64_t r = 0; r < target_rows_; ++r) {
-      t_host_[static_cast<size_t>(r * batch_size_ + column)] = targets_[static_cast<size_t>(sample * target_rows_ + r)];
-    }
-  }
+  if (index_ >= host_.nbatches()) return false;
+  batch.valid = host_.Gather(index_, x_host_, t_host_);
   x_.set(x_host_);
   t_.set(t_host_);
   batch.x = x_;
   batch.t = t_;
-  batch.valid = std::min(batch_size_, ndata_ - position_);
-  position_ += batch_size_;
+  ++index_;
   return true;
+}
+
+void ArrayIterator::skip(int64_t minibatches) {
+  if (minibatches < 0) throw ArgumentError("ArrayIterator: cannot skip " + std::to_string(minibatches) + " minibatches");
+  index_ = minibatches >= host_.nbatches() - index_ ? host_.nbatches() : index_ + minibatches;
 }
 
 }  // namespace neon

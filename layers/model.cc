@@ -104,19 +104,31 @@ void Model::train_step(const Batch& batch, GeneralizedCost& cost, Optimizer& opt
 
 void Model::fit(DataIterator& train, GeneralizedCost& cost, Optimizer& optimizer, int epochs,
                 const std::vector<Callback*>& callbacks, int first_epoch) {
+  fit_from(train, cost, optimizer, epochs, callbacks, {first_epoch});
+}
+
+void Model::fit_from(DataIterator& train, GeneralizedCost& cost, Optimizer& optimizer, int epochs,
+                     const std::vector<Callback*>& callbacks, const FitStart& start) {
   initialize(train);
   if (train.target_rows() != FeatureSize(root_.out_shape)) {
     throw ShapeError("Model: the data has " + std::to_string(train.target_rows()) + " target rows but the last layer '" +
                      root_.layers().back()->name + "' outputs " + ShapeString(root_.out_shape));
   }
+  if (start.minibatch < 0 || start.minibatch > train.nbatches()) {
+    throw ArgumentError("Model: cannot start at minibatch " + std::to_string(start.minibatch) + " of an epoch of " +
+                        std::to_string(train.nbatches()));
+  }
   for (Callback* callback : callbacks) callback->on_train_begin(*this, epochs);
-  for (int epoch = first_epoch; epoch < epochs; ++epoch) {
+  for (int epoch = start.epoch; epoch < epochs; ++epoch) {
     for (Callback* callback : callbacks) callback->on_epoch_begin(*this, epoch);
     train.reset(epoch);
-    epoch_cost_.fill(0.0);
-    epoch_minibatches_ = 0;
+    bool resumed = epoch == start.epoch && start.minibatch > 0;
+    int64_t first = resumed ? start.minibatch : 0;
+    train.skip(first);
+    epoch_cost_.fill(resumed ? start.epoch_cost_sum : 0.0);
+    epoch_minibatches_ = first;
     Batch batch;
-    for (int64_t minibatch = 0; train.next(batch); ++minibatch) {
+    for (int64_t minibatch = first; train.next(batch); ++minibatch) {
       for (Callback* callback : callbacks) callback->on_minibatch_begin(*this, epoch, minibatch);
       train_step(batch, cost, optimizer, epoch);
       for (Callback* callback : callbacks) callback->on_minibatch_end(*this, epoch, minibatch);
@@ -133,8 +145,10 @@ double Model::current_cost() const {
 
 double Model::epoch_cost() const {
   if (epoch_minibatches_ == 0) return 0.0;
-  return epoch_cost_.get<double>()[0] / static_cast<double>(epoch_minibatches_);
+  return epoch_cost_sum() / static_cast<double>(epoch_minibatches_);
 }
+
+double Model::epoch_cost_sum() const { return epoch_cost_.defined() ? epoch_cost_.get<double>()[0] : 0.0; }
 
 double Model::eval(DataIterator& data, const Metric& metric) {
   initialize(data);

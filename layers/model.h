@@ -35,6 +35,14 @@ class Callback {
   virtual void on_minibatch_end(Model& model, int epoch, int64_t minibatch) {}
 };
 
+// Where fit starts: a new run (all zero), or a checkpoint's epoch, the minibatch
+// within it, and the sum of that epoch's minibatch costs so far.
+struct FitStart {
+  int epoch = 0;
+  int64_t minibatch = 0;
+  double epoch_cost_sum = 0.0;
+};
+
 class Model {
  public:
   // Layers in order; a nested list (e.g. from Affine) is spliced in by the caller.
@@ -49,6 +57,9 @@ class Model {
   // Trains epochs first_epoch .. epochs - 1 (first_epoch > 0 continues a resumed run).
   void fit(DataIterator& train, GeneralizedCost& cost, Optimizer& optimizer, int epochs,
            const std::vector<Callback*>& callbacks = {}, int first_epoch = 0);
+  // fit continued from a position inside an epoch (a checkpoint written mid-epoch).
+  void fit_from(DataIterator& train, GeneralizedCost& cost, Optimizer& optimizer, int epochs,
+                const std::vector<Callback*>& callbacks, const FitStart& start);
   // One minibatch: fprop, cost, bprop, update.
   void train_step(const Batch& batch, GeneralizedCost& cost, Optimizer& optimizer, int epoch);
   // The metric averaged over every sample of the iterator (inference mode).
@@ -72,6 +83,9 @@ class Model {
   // cost of the epoch so far.
   double current_cost() const;
   double epoch_cost() const;
+  // The sum of this epoch's minibatch costs and their count (what a checkpoint keeps).
+  double epoch_cost_sum() const;
+  int64_t epoch_minibatches() const { return epoch_minibatches_; }
   int64_t minibatches_done() const { return minibatches_done_; }
 
  private:

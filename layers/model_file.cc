@@ -1,5 +1,9 @@
 #include "layers/model_file.h"
 
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
 #include "core/error.h"
 #include "graph/random_stream.h"
 
@@ -25,6 +29,25 @@ uint64_t ParseCount(const std::map<std::string, std::string>& metadata, const st
     throw IoError(path + ": metadata \"" + key + "\" must be a decimal count, got '" + text + "'");
   }
   return std::stoull(text);
+}
+
+// A count that files written before mid-epoch checkpoints lack: absent means 0.
+uint64_t ParseOptionalCount(const std::map<std::string, std::string>& metadata, const std::string& key,
+                            const std::string& path) {
+  return metadata.count(key) != 0 ? ParseCount(metadata, key, path) : 0;
+}
+
+double ParseOptionalReal(const std::map<std::string, std::string>& metadata, const std::string& key,
+                         const std::string& path) {
+  auto found = metadata.find(key);
+  if (found == metadata.end()) return 0.0;
+  const std::string& text = found->second;
+  char* end = nullptr;
+  double value = text.empty() || text.size() > 40 ? NAN : std::strtod(text.c_str(), &end);
+  if (!std::isfinite(value) || end != text.c_str() + text.size()) {
+    throw IoError(path + ": metadata \"" + key + "\" must be a finite number, got '" + text + "'");
+  }
+  return value;
 }
 
 Json ParseJson(const std::map<std::string, std::string>& metadata, const std::string& key, const std::string& path) {
@@ -88,6 +111,12 @@ void SaveModel(const std::string& path, Model& model, const Optimizer* optimizer
                   {"rng_seed", std::to_string(position.seed)},
                   {"rng_position", std::to_string(position.first)},
                   {"optimizer_steps", std::to_string(optimizer != nullptr ? optimizer->step_count() : 0)}};
+  if (file.minibatch > 0) {
+    char sum[40];
+    std::snprintf(sum, sizeof(sum), "%.17g", file.epoch_cost_sum);  // 17 digits: the double exactly
+    out.metadata["minibatch"] = std::to_string(file.minibatch);
+    out.metadata["epoch_cost_sum"] = sum;
+  }
   WriteFileAtomically(path, EncodeSafetensors(out));
 }
 
@@ -108,6 +137,10 @@ ModelFile ReadModelFile(const std::string& path) {
   file.rng_seed = ParseCount(raw.metadata, "rng_seed", path);
   file.rng_position = ParseCount(raw.metadata, "rng_position", path);
   file.optimizer_steps = static_cast<int64_t>(ParseCount(raw.metadata, "optimizer_steps", path));
+  uint64_t minibatch = ParseOptionalCount(raw.metadata, "minibatch", path);
+  if (minibatch > (uint64_t{1} << 40)) throw IoError(path + ": minibatch " + std::to_string(minibatch) + " is not plausible");
+  file.minibatch = static_cast<int64_t>(minibatch);
+  file.epoch_cost_sum = ParseOptionalReal(raw.metadata, "epoch_cost_sum", path);
   file.tensors = std::move(raw.tensors);
   return file;
 }

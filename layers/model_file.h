@@ -3,7 +3,9 @@
 //             "BatchNorm_1.gmean"), and the optimizer's state as "optimizer.<param>.<state>"
 //   metadata  "format": "neon-cpp-model-1"; "model": the model description (JSON, the
 //             layer registry's); "training": the settings a resume needs (JSON);
-//             "epoch", "rng_seed", "rng_position", "optimizer_steps" (decimal strings)
+//             "epoch", "rng_seed", "rng_position", "optimizer_steps" (decimal strings);
+//             a checkpoint written inside an epoch adds "minibatch" (decimal) and
+//             "epoch_cost_sum" (the epoch's summed costs so far, %.17g)
 // so it opens with the Python safetensors package and numpy, and any backend
 // rebuilds the model from it. Written atomically; a bad file is an IoError naming it
 // and what was wrong, and a failed load changes nothing.
@@ -25,6 +27,8 @@ struct ModelFile {
   Json description;         // {"input_shape": [...], "layers": [...]}
   Json training;            // free-form settings (optimizer, learning rate, batch size, seed, ...)
   int epoch = 0;            // epochs completed
+  int64_t minibatch = 0;    // minibatches completed of the next epoch (a checkpoint made inside it)
+  double epoch_cost_sum = 0.0;  // the sum of those minibatches' costs
   uint64_t rng_seed = 0;    // the backend's Philox stream: seed and position
   uint64_t rng_position = 0;
   int64_t optimizer_steps = 0;

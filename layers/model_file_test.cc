@@ -11,6 +11,7 @@
 #include "graph/random_stream.h"
 #include "layers/model_file.h"
 #include "layers/model_zoo.h"
+#include "layers/prefetching_iterator.h"
 
 namespace neon {
 namespace {
@@ -186,6 +187,89 @@ TEST(ModelFileTest, ResumeGivesTheLossesOfAnUninterruptedRun) {
   for (double value : run(*continued, adam_continued, 3, file.epoch)) resumed.push_back(value);
   ASSERT_EQ(resumed.size(), 3u);
   EXPECT_EQ(resumed, uninterrupted);  // bit for bit: the same backend does the same arithmetic
+}
+
+// What a callback throws to stop fit after a minibatch, as Ctrl-C stops neon train.
+struct Stopped {};
+
+// Records every minibatch's cost and each finished epoch's mean; throws Stopped after
+// minibatch `stop_minibatch` - 1 of epoch `stop_epoch`.
+class CostsUntilStop : public Callback {
+ public:
+  CostsUntilStop(int stop_epoch = -1, int64_t stop_minibatch = 0) : stop_epoch_(stop_epoch), stop_minibatch_(stop_minibatch) {}
+  void on_minibatch_end(Model& model, int epoch, int64_t minibatch) override {
+    minibatch_costs.push_back(model.current_cost());
+    if (epoch == stop_epoch_ && minibatch + 1 == stop_minibatch_) throw Stopped{};
+  }
+  void on_epoch_end(Model& model, int epoch) override { epoch_costs.push_back(model.epoch_cost()); }
+  std::vector<double> minibatch_costs, epoch_costs;
+
+ private:
+  int stop_epoch_;
+  int64_t stop_minibatch_;
+};
+
+TEST(ModelFileTest, ResumeFromInsideAnEpochGivesTheLossesOfAnUninterruptedRun) {
+  TinyData data;  // 4 minibatches per epoch
+  GeneralizedCost cost(std::make_shared<CrossEntropyMulti>());
+  SetSeed(Reference(), 21);
+  auto whole = NewModel("convnet");
+  Adam adam(0.01);
+  ArrayIterator whole_data = data.Iterator(true);
+  CostsUntilStop uninterrupted;
+  whole->fit(whole_data, cost, adam, 3, {&uninterrupted});
+  ASSERT_EQ(uninterrupted.minibatch_costs.size(), 12u);
+
+  // Stopped inside epochs 1 and 2, after the first minibatch, and after an epoch's last one.
+  const std::vector<std::pair<int, int64_t>> stops = {{1, 2}, {0, 1}, {2, 4}};
+  for (auto [epoch, minibatch] : stops) {
+    SetSeed(Reference(), 21);
+    auto part = NewModel("convnet");
+    Adam adam_part(0.01);
+    ArrayIterator part_data = data.Iterator(true);
+    CostsUntilStop before(epoch, minibatch);
+    EXPECT_THROW(part->fit(part_data, cost, adam_part, 3, {&before}), Stopped);
+    ModelFile saved = Describe("convnet", epoch);
+    saved.minibatch = minibatch;
+    saved.epoch_cost_sum = part->epoch_cost_sum();
+    std::string path = TempPath("inside_epoch.safetensors");
+    SaveModel(path, *part, &adam_part, saved);
+    SetSeed(Reference(), 999);  // a different stream position: the file must restore it
+
+    ModelFile file = ReadModelFile(path);
+    EXPECT_EQ(file.minibatch, minibatch);
+    EXPECT_EQ(file.epoch_cost_sum, saved.epoch_cost_sum);
+    auto continued = BuildModel(file, Reference(), 16);
+    Adam adam_continued(0.01);
+    LoadOptimizerState(file, *continued, adam_continued);
+    RestoreRandomStream(file, Reference());
+    // The resumed half reads through the prefetching iterator: the same batches.
+    PrefetchingIterator continued_data(Reference(), HostBatches(data.X, OneHotTargets(data.labels, 4), 4, {1, 8, 8},
+                                                                16, /*shuffle=*/true, 3));
+    CostsUntilStop after;
+    continued->fit_from(continued_data, cost, adam_continued, 3, {&after}, {file.epoch, file.minibatch, file.epoch_cost_sum});
+    std::vector<double> minibatch_costs = before.minibatch_costs, epoch_costs = before.epoch_costs;
+    minibatch_costs.insert(minibatch_costs.end(), after.minibatch_costs.begin(), after.minibatch_costs.end());
+    epoch_costs.insert(epoch_costs.end(), after.epoch_costs.begin(), after.epoch_costs.end());
+    // Bit for bit: the same backend does the same arithmetic.
+    EXPECT_EQ(minibatch_costs, uninterrupted.minibatch_costs) << "stopped in epoch " << epoch << " after " << minibatch;
+    EXPECT_EQ(epoch_costs, uninterrupted.epoch_costs) << "stopped in epoch " << epoch << " after " << minibatch;
+  }
+}
+
+TEST(ModelFileTest, BadPositionInsideAnEpochIsAnError) {
+  std::string path = TrainedConvnetFile("bad_position.safetensors");
+  SafetensorsFile raw = DecodeSafetensors(ReadWholeFile(path), path);
+  raw.metadata["minibatch"] = "3";
+  raw.metadata["epoch_cost_sum"] = "nan";
+  WriteFileAtomically(path, EncodeSafetensors(raw));
+  EXPECT_NE(IoErrorOf([&] { ReadModelFile(path); }).find(path + ": metadata \"epoch_cost_sum\" must be a finite number, got 'nan'"),
+            std::string::npos);
+  raw.metadata["epoch_cost_sum"] = "1.5";
+  raw.metadata["minibatch"] = "-3";
+  WriteFileAtomically(path, EncodeSafetensors(raw));
+  EXPECT_NE(IoErrorOf([&] { ReadModelFile(path); }).find("metadata \"minibatch\" must be a decimal count"),
+            std::string::npos);
 }
 
 TEST(ModelFileTest, NotOursIsAnError) {

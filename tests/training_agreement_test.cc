@@ -2,7 +2,8 @@
 // CrossEntropyMulti, GradientDescentMomentum with momentum) trained for 20 steps
 // from one seed on synthetic data gives the same loss sequence on the backend
 // under test as on `reference`, and bit-identical losses when run twice on the
-// same backend. Initializers give bit-identical weights on every backend.
+// same backend, and with the prefetching iterator. Initializers give bit-identical
+// weights on every backend.
 // The backend is $NEON_TEST_BACKEND (tests/build_defs.bzl fans the test out per backend).
 #include <gtest/gtest.h>
 
@@ -10,6 +11,7 @@
 
 #include "graph/random_stream.h"
 #include "layers/model.h"
+#include "layers/prefetching_iterator.h"
 #include "tests/backends_under_test.h"
 #include "tests/conformance.h"
 
@@ -24,7 +26,7 @@ constexpr int64_t kClasses = 3, kSamples = 96, kBatch = 16;
 using Layers = std::vector<std::shared_ptr<Layer>>;
 
 // Three overlapping blobs made with a fixed LCG, so the data is the same everywhere.
-ArrayIterator SyntheticData(Backend& be, const Shape& feature_shape) {
+HostBatches SyntheticData(const Shape& feature_shape) {
   int64_t features = FeatureSize(feature_shape);
   std::vector<float> X;
   std::vector<int32_t> labels;
@@ -41,7 +43,7 @@ ArrayIterator SyntheticData(Backend& be, const Shape& feature_shape) {
       X.push_back(static_cast<float>(center + 4.0 * (next() - 0.5)));
     }
   }
-  return ArrayIterator(be, X, labels, kClasses, feature_shape, kBatch, /*shuffle=*/true, /*seed=*/3);
+  return HostBatches(X, OneHotTargets(labels, kClasses), kClasses, feature_shape, kBatch, /*shuffle=*/true, /*seed=*/3);
 }
 
 // Records the loss of every minibatch.
@@ -85,16 +87,22 @@ void PrintTo(const Network& network, std::ostream* out) { *out << network.name; 
 const Network kMlp{"mlp", Mlp, {8}, 0.05};
 const Network kConvnet{"convnet", Convnet, {1, 8, 8}, 0.1};
 
-std::vector<double> TrainTinyNetwork(Backend& be, const Network& network) {
+// With `prefetch`, a loader thread copies the next batch while the model computes.
+std::vector<double> TrainTinyNetwork(Backend& be, const Network& network, bool prefetch = false) {
   SetSeed(be, 2026);
   Model model(be, network.make());
-  ArrayIterator data = SyntheticData(be, network.feature_shape);
+  std::unique_ptr<DataIterator> data;
+  if (prefetch) {
+    data = std::make_unique<PrefetchingIterator>(be, SyntheticData(network.feature_shape));
+  } else {
+    data = std::make_unique<ArrayIterator>(be, SyntheticData(network.feature_shape));
+  }
   GeneralizedCost cost(std::make_shared<CrossEntropyMulti>());
   GDMOptions options;
   options.momentum_coef = 0.9;
   GradientDescentMomentum sgd(network.learning_rate, options);
   LossRecorder recorder;
-  model.fit(data, cost, sgd, kSteps / static_cast<int>(data.nbatches()) + 1, {&recorder});
+  model.fit(*data, cost, sgd, kSteps / static_cast<int>(data->nbatches()) + 1, {&recorder});
   recorder.losses.resize(kSteps);
   return recorder.losses;
 }
@@ -124,6 +132,13 @@ TEST_P(TrainingAgreementTest, SecondRunIsBitIdentical) {
   std::vector<double> first = TrainTinyNetwork(be, GetParam());
   std::vector<double> second = TrainTinyNetwork(be, GetParam());
   for (int i = 0; i < kSteps; ++i) EXPECT_EQ(first[i], second[i]) << kBackend << " step " << i;
+}
+
+TEST_P(TrainingAgreementTest, PrefetchingGivesTheSameLossesBitForBit) {
+  Backend& be = conformance::SharedBackend(kBackend);
+  std::vector<double> inline_copies = TrainTinyNetwork(be, GetParam());
+  std::vector<double> prefetched = TrainTinyNetwork(be, GetParam(), /*prefetch=*/true);
+  for (int i = 0; i < kSteps; ++i) EXPECT_EQ(prefetched[i], inline_copies[i]) << kBackend << " step " << i;
 }
 
 INSTANTIATE_TEST_SUITE_P(Networks, TrainingAgreementTest, ::testing::Values(kMlp, kConvnet),

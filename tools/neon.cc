@@ -144,6 +144,9 @@ int Main(int argc, char** argv) {
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 40));
   train->add_option("--resume", train_options.resume, "continue from this checkpoint (its model and settings)");
   train->add_option("--log", train_options.log, "write epoch, train cost, test accuracy, seconds as CSV");
+  bool no_prefetch = false;
+  train->add_flag("--no-prefetch", no_prefetch,
+                  "copy each minibatch to the device when it is needed (default: a loader thread prepares the next)");
   CLI::App* eval = app.add_subcommand("eval", "evaluate a model file: test accuracy and confusion matrix");
   EvalOptions eval_options;
   eval_options.data_dir = kFashionMnistDir;
@@ -182,6 +185,7 @@ int Main(int argc, char** argv) {
     }
     if (train->parsed()) {
       train_options.backend = backend_spec;
+      train_options.prefetch = !no_prefetch;
       if (train_options.save.empty() && train_options.resume.empty()) train_options.save = train_options.model + ".safetensors";
       for (std::string* path : {&train_options.save, &train_options.data_dir, &train_options.resume, &train_options.log}) {
         *path = UserPath(*path);

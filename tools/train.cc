@@ -23,9 +23,14 @@ using Clock = std::chrono::steady_clock;
 
 volatile std::sig_atomic_t interrupted = 0;
 
-// Thrown by the progress callback after Ctrl-C: fit stops between minibatches.
-struct Interrupted {};
+// Thrown by the progress callback after Ctrl-C: fit stops between minibatches. Where
+// the run stopped: completed epochs and minibatches completed of the next one.
+struct Interrupted {
+  int epoch;
+  int64_t minibatch;
+};
 
+// Only sets the flag: a second Ctrl-C while a checkpoint is written changes nothing.
 void OnInterrupt(int) { interrupted = 1; }
 
 double SecondsSince(Clock::time_point start) {
@@ -74,8 +79,8 @@ struct Evaluation {
   std::vector<std::vector<int64_t>> confusion;
 };
 
-Evaluation Evaluate(Model& model, const Dataset& test, int64_t batch_size) {
-  auto data = MakeIterator(model.backend(), test, batch_size, /*shuffle=*/false, 0);
+Evaluation Evaluate(Model& model, const Dataset& test, int64_t batch_size, bool prefetch) {
+  auto data = MakeIterator(model.backend(), test, batch_size, /*shuffle=*/false, 0, prefetch);
   std::vector<float> outputs = model.get_outputs(*data);
   int64_t nclass = test.nclass;
   Evaluation result;
@@ -93,20 +98,26 @@ Evaluation Evaluate(Model& model, const Dataset& test, int64_t batch_size) {
 }
 
 // A progress bar on a terminal (rewritten in place), plain lines every 10% otherwise; the
-// cost is read from the device only when shown. Stops the run on Ctrl-C after a minibatch.
+// cost is read from the device only when shown. Stops the run on Ctrl-C after a minibatch
+// (or before an epoch, when Ctrl-C came during the previous one's evaluation).
 class Progress : public Callback {
  public:
   Progress(int64_t nbatches, int epochs) : nbatches_(nbatches), epochs_(epochs), terminal_(isatty(1) != 0) {}
 
-  void on_epoch_begin(Model& model, int epoch) override { start_ = Clock::now(); }
+  void on_epoch_begin(Model& model, int epoch) override {
+    if (interrupted) throw Interrupted{epoch, 0};
+    start_ = Clock::now();
+    first_minibatch_ = -1;
+  }
 
   void on_minibatch_end(Model& model, int epoch, int64_t minibatch) override {
-    if (interrupted) throw Interrupted{};
+    if (interrupted) throw Interrupted{epoch, minibatch + 1};
+    if (first_minibatch_ < 0) first_minibatch_ = minibatch;  // a resumed epoch starts inside
     int64_t done = minibatch + 1;
     int64_t every = terminal_ ? std::max<int64_t>(1, nbatches_ / 50) : std::max<int64_t>(1, nbatches_ / 10);
     if (done % every != 0 && done != nbatches_) return;
     double seconds = SecondsSince(start_);
-    double rate = static_cast<double>(done) / std::max(seconds, 1e-9);
+    double rate = static_cast<double>(done - first_minibatch_) / std::max(seconds, 1e-9);
     double eta = static_cast<double>(nbatches_ - done) / rate;
     char line[200];
     if (terminal_) {
@@ -132,6 +143,7 @@ class Progress : public Callback {
   int epochs_;
   bool terminal_;
   Clock::time_point start_;
+  int64_t first_minibatch_ = -1;
 };
 
 // After every epoch: test accuracy, a checkpoint, a line of output and of the CSV log.
@@ -152,7 +164,7 @@ class EpochEnd : public Callback {
   void on_epoch_end(Model& model, int epoch) override {
     double train_cost = model.epoch_cost();
     double train_seconds = SecondsSince(start_);
-    accuracy_ = Evaluate(model, test_, options_.batch_size).accuracy;
+    accuracy_ = Evaluate(model, test_, options_.batch_size, options_.prefetch).accuracy;
     file_.epoch = epoch + 1;
     SaveModel(options_.save, model, &optimizer_, file_);
     char line[200];
@@ -208,47 +220,60 @@ int RunTrain(const TrainOptions& requested) {
 
   std::unique_ptr<Model> model;
   ModelFile file;
-  int first_epoch = 0;
+  FitStart start;
   if (!options.resume.empty()) {
     model = BuildModel(checkpoint, *backend, options.batch_size);
     LoadOptimizerState(checkpoint, *model, *optimizer);
     RestoreRandomStream(checkpoint, *backend);
     file = checkpoint;
-    first_epoch = checkpoint.epoch;
-    std::cout << "resuming " << options.resume << " after epoch " << first_epoch << "\n";
+    start = {checkpoint.epoch, checkpoint.minibatch, checkpoint.epoch_cost_sum};
+    file.minibatch = 0;  // the checkpoints written from here on say where they were made
+    file.epoch_cost_sum = 0.0;
+    std::cout << "resuming " << options.resume << " after epoch " << start.epoch;
+    if (start.minibatch > 0) std::cout << " and minibatch " << start.minibatch << " of epoch " << start.epoch + 1;
+    std::cout << "\n";
   } else {
     SetSeed(*backend, options.seed);
     file.description = ModelZooDescription(options.model, train.feature_shape, train.nclass);
     model = std::make_unique<Model>(*backend, BuildLayers(file.description));
   }
   file.training = TrainingSettings(options);
-  if (first_epoch >= options.epochs) {
-    std::cout << options.resume << " already has " << first_epoch << " epochs (--epochs " << options.epochs << ")\n";
+  if (start.epoch >= options.epochs) {
+    std::cout << options.resume << " already has " << start.epoch << " epochs (--epochs " << options.epochs << ")\n";
     return 0;
   }
   std::cout << "training " << options.model << " on " << backend->info().name << ": " << train.size()
             << " images, " << test.size() << " test images, batch " << options.batch_size << ", "
-            << optimizer->describe() << ", epochs " << first_epoch + 1 << ".." << options.epochs << "\n";
+            << optimizer->describe() << ", epochs " << start.epoch + 1 << ".." << options.epochs << "\n";
 
-  auto train_data = MakeIterator(*backend, train, options.batch_size, /*shuffle=*/true, options.seed);
+  auto train_data = MakeIterator(*backend, train, options.batch_size, /*shuffle=*/true, options.seed, options.prefetch);
+  if (start.minibatch > train_data->nbatches()) {
+    throw IoError(options.resume + ": stopped after minibatch " + std::to_string(start.minibatch) +
+                  " but an epoch of this data has " + std::to_string(train_data->nbatches()));
+  }
   GeneralizedCost cost(std::make_shared<CrossEntropyMulti>());
   Progress progress(train_data->nbatches(), options.epochs);
   EpochEnd epoch_end(test, options, *optimizer, file);
   interrupted = 0;
   auto previous = std::signal(SIGINT, OnInterrupt);
-  Clock::time_point start = Clock::now();
+  Clock::time_point start_time = Clock::now();
   try {
-    model->fit(*train_data, cost, *optimizer, options.epochs, {&progress, &epoch_end}, first_epoch);
-  } catch (const Interrupted&) {
-    std::signal(SIGINT, previous);
-    std::cout << "\ninterrupted: " << options.save << " holds the last finished epoch; continue with --resume "
-              << options.save << "\n";
+    model->fit_from(*train_data, cost, *optimizer, options.epochs, {&progress, &epoch_end}, start);
+  } catch (const Interrupted& at) {
+    // Saved with the handler still installed: another Ctrl-C only sets the flag again.
+    file.epoch = at.epoch;
+    file.minibatch = at.minibatch;
+    file.epoch_cost_sum = at.minibatch > 0 ? model->epoch_cost_sum() : 0.0;
+    SaveModel(options.save, *model, optimizer.get(), file);
+    std::cout << "\ninterrupted after " << at.epoch << " epochs and " << at.minibatch << " minibatches: saved "
+              << options.save << "; continue with --resume " << options.save << "\n" << std::flush;
+    std::signal(SIGINT, previous);  // only now: a Ctrl-C from here on ends a run whose file is complete
     return 130;
   }
   std::signal(SIGINT, previous);
   char line[160];
   std::snprintf(line, sizeof(line), "done: test accuracy %.2f%% after %d epochs, %.1f s", 100.0 * epoch_end.accuracy(),
-                options.epochs, SecondsSince(start));
+                options.epochs, SecondsSince(start_time));
   std::cout << line << "; model saved to " << options.save << "\n";
   return 0;
 }
@@ -261,7 +286,7 @@ int RunEval(const EvalOptions& options) {
   Dataset test = LoadMnist(options.data_dir, "test", options.subset);
   std::unique_ptr<Backend> backend = CreateBackend(options.backend);
   std::unique_ptr<Model> model = BuildModel(file, *backend, options.batch_size);
-  Evaluation evaluation = Evaluate(*model, test, options.batch_size);
+  Evaluation evaluation = Evaluate(*model, test, options.batch_size, /*prefetch=*/true);
   char line[80];
   std::snprintf(line, sizeof(line), "test accuracy %.2f%% (%lld images)\n", 100.0 * evaluation.accuracy,
                 static_cast<long long>(test.size()));

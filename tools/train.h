@@ -1,6 +1,7 @@
 // `neon train` and `neon eval`: a model from the zoo (or a checkpoint) trained on
 // Fashion-MNIST (or any MNIST-format directory) on one backend, with progress,
-// a checkpoint after every epoch, a CSV log, and evaluation with a confusion matrix.
+// a checkpoint after every epoch and on Ctrl-C, a CSV log, and evaluation with a
+// confusion matrix.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +22,7 @@ struct TrainOptions {
   int64_t subset = 0;            // first N training and test images, 0 for all
   std::string resume;            // checkpoint to continue from, "" for a new run
   std::string log;               // CSV file, "" for none
+  bool prefetch = true;          // a loader thread prepares the next minibatch during each step
 };
 
 struct EvalOptions {
