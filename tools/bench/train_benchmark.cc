@@ -43,9 +43,11 @@ struct Flags {
   int batches = 20;
 };
 
-int PositiveFlag(const std::string& name, const char* value) {
+int FlagInRange(const std::string& name, const char* value, int max) {
   int parsed = std::atoi(value);
-  if (parsed < 1 || parsed > 1000000) throw ArgumentError(name + " must be in [1, 1000000], got " + value);
+  if (parsed < 1 || parsed > max) {
+    throw ArgumentError(name + " must be in [1, " + std::to_string(max) + "], got " + value);
+  }
   return parsed;
 }
 
@@ -61,9 +63,9 @@ Flags ParseFlags(int argc, char** argv) {
     } else if (arg == "--data-dir" && has_value) {
       flags.data_dir = argv[++i];
     } else if (arg == "--reps" && has_value) {
-      flags.reps = PositiveFlag(arg, argv[++i]);
+      flags.reps = FlagInRange(arg, argv[++i], 1000);
     } else if (arg == "--batches" && has_value) {
-      flags.batches = PositiveFlag(arg, argv[++i]);
+      flags.batches = FlagInRange(arg, argv[++i], 1000);  // at most 128,000 images: 400 MB on the host
     } else if (arg == "--threads" && has_value) {
       setenv("NEON_NUM_THREADS", argv[++i], 1);
     } else {
