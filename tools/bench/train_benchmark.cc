@@ -26,6 +26,7 @@
 #include "layers/layer_registry.h"
 #include "layers/model.h"
 #include "layers/model_zoo.h"
+#include "tools/bench/bench_main.h"
 
 namespace neon {
 namespace {
@@ -126,11 +127,4 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace neon
 
-int main(int argc, char** argv) {
-  try {
-    return neon::Main(argc, argv);
-  } catch (const neon::Error& error) {
-    std::fprintf(stderr, "train_benchmark: %s\n", error.what());
-    return 2;
-  }
-}
+int main(int argc, char** argv) { return neon::bench::RunMain("train_benchmark", neon::Main, argc, argv); }
