@@ -13,7 +13,8 @@ gathered (copied) from it; one repetition is one epoch of --batches minibatches.
 Rounds alternate (ours then PyTorch, model by model) at the same thread count
 (our --threads, torch.set_num_threads); prints the median over rounds of our images/s
 over PyTorch's. PyTorch comes from PyPI in a venv outside the repo; never a build or
-test dependency.
+test dependency. Both sides use OpenMP (libgomp): OMP_WAIT_POLICY, set before this
+script starts, reaches both.
 
 Usage:
   tools/bazel build //tools/bench:train_benchmark
@@ -108,7 +109,7 @@ def main():
 
     names = args.models.split(",")
     print(f"torch {torch.__version__}, {args.threads} threads, {args.rounds} rounds of {args.reps} epochs of "
-          f"{args.batches} minibatches of {BATCH}")
+          f"{args.batches} minibatches of {BATCH}, OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(unset)')}")
     speeds = alternate(args.rounds, [(ours(name), theirs(name)) for name in names], show)
     for name in names:
         print(f"our {name} {launches[name]}")
