@@ -96,5 +96,6 @@ def main():
     print(f"torch operators dispatched per step (top-level ATen ops, views excluded): {torch_ops_per_step(torch, step)}")
     print(f"mlp step ours/torch speed: {speeds['mlp step']:.2f}")
 
+
 if __name__ == "__main__":
     main()

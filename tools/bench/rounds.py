@@ -33,7 +33,10 @@ def median_seconds(fn, reps, calls=1):
 
 def run_ours(command, keys):
     """Runs our benchmark binary; returns its whole output and the value printed after each `KEY `."""
-    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"{command[0]} exited with {result.returncode}: {result.stderr.strip()}")
+    out = result.stdout
     values = {}
     for key in keys:
         match = re.search(re.escape(key) + r" ([0-9.eE+-]+)", out)
