@@ -20,6 +20,7 @@
 #include "graph/execute.h"
 #include "graph/random_stream.h"
 #include "layers/model.h"
+#include "tools/bench/bench_main.h"
 
 namespace neon {
 namespace {
@@ -152,11 +153,4 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace neon
 
-int main(int argc, char** argv) {
-  try {
-    return neon::Main(argc, argv);
-  } catch (const neon::Error& error) {
-    std::fprintf(stderr, "mlp_benchmark: %s\n", error.what());
-    return 2;
-  }
-}
+int main(int argc, char** argv) { return neon::bench::RunMain("mlp_benchmark", neon::Main, argc, argv); }

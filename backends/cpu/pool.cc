@@ -1,5 +1,7 @@
 #include "backends/cpu/pool.h"
 
+#include <algorithm>
+
 #include "backends/host_buffer.h"
 #include "backends/host_ops.h"
 
@@ -10,6 +12,46 @@ namespace {
 template <typename T>
 T* Pointer(const BufferRef& ref) {
   return reinterpret_cast<T*>(HostBuffer::Data(ref.buffer)) + ref.offset;
+}
+
+// Max pooling of one channel, the same result as host_ops::PoolFprop (the first largest
+// wins ties, -1 for a window of padding only) but vectorised over the batch, the
+// innermost dimension: each window position is bounds-checked once, not once per sample.
+template <typename T>
+void MaxPoolChannel(const PoolGeometry& g, const T* src, T* dst, int32_t* argmax) {
+  for (int64_t p = 0; p < g.p; ++p) {
+    for (int64_t q = 0; q < g.q; ++q) {
+      T* best = dst + (p * g.q + q) * g.n;
+      int32_t* chosen = argmax + (p * g.q + q) * g.n;
+      bool empty = true;
+      for (int64_t r = 0; r < g.r; ++r) {
+        int64_t h = p * g.stride_h - g.pad_h + r;
+        if (h < 0 || h >= g.h) continue;
+        for (int64_t s = 0; s < g.s; ++s) {
+          int64_t w = q * g.stride_w - g.pad_w + s;
+          if (w < 0 || w >= g.w) continue;
+          const T* value = src + (h * g.w + w) * g.n;
+          const int32_t index = static_cast<int32_t>(h * g.w + w);
+          if (empty) {
+            std::copy(value, value + g.n, best);
+            std::fill(chosen, chosen + g.n, index);
+            empty = false;
+            continue;
+          }
+#pragma omp simd
+          for (int64_t n = 0; n < g.n; ++n) {
+            bool larger = value[n] > best[n];  // false for NaN either side, as in the reference
+            best[n] = larger ? value[n] : best[n];
+            chosen[n] = larger ? index : chosen[n];
+          }
+        }
+      }
+      if (empty) {
+        std::fill(best, best + g.n, T(0));
+        std::fill(chosen, chosen + g.n, -1);
+      }
+    }
+  }
 }
 
 template <typename T>
@@ -28,6 +70,8 @@ void PoolChannels(const PoolArgs& args, bool bprop, int num_threads) {
     int32_t* channel_argmax = argmax == nullptr ? nullptr : argmax + c * out_size;
     if (bprop) {
       host_ops::PoolBprop<T>(args.op, channel, dst + c * out_size, channel_argmax, src + c * in_size);
+    } else if (args.op == PoolOp::kMax) {
+      MaxPoolChannel<T>(channel, src + c * in_size, dst + c * out_size, channel_argmax);
     } else {
       host_ops::PoolFprop<T>(args.op, channel, src + c * in_size, dst + c * out_size, channel_argmax);
     }

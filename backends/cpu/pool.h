@@ -1,5 +1,6 @@
-// Pooling on the cpu backend: the reference loops (host_ops.h) run in place on
-// host memory, one channel per task on the backend's OpenMP threads.
+// Pooling on the cpu backend, in place on host memory, one channel per task on the
+// backend's OpenMP threads: max pooling forward vectorised over the batch, the rest
+// the reference loops (host_ops.h).
 #pragma once
 
 #include "core/conv_args.h"

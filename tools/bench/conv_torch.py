@@ -15,30 +15,11 @@ Usage:
 """
 import argparse
 import os
-import re
-import statistics
-import subprocess
-import sys
-import time
+
+from rounds import alternate, import_torch, median_seconds, run_ours
 
 N, C, H, W = 64, 64, 32, 32
-
-
-def ours(binary, threads, reps):
-    out = subprocess.run([binary, "--backend=cpu", "--threads", str(threads), "--reps", str(reps)],
-                         check=True, capture_output=True, text=True).stdout
-    value = lambda name: float(re.search(name + r" ([0-9.eE+-]+)", out).group(1))
-    return {"conv": value("CONV_STEP_SECONDS"), "pool": value("POOL_STEP_SECONDS"), "bn": value("BN_STEP_SECONDS")}
-
-
-def median_seconds(fn, reps):
-    fn()
-    times = []
-    for _ in range(reps):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+KEYS = {"conv": "CONV_STEP_SECONDS", "pool": "POOL_STEP_SECONDS", "bn": "BN_STEP_SECONDS"}
 
 
 def torch_workloads(torch):
@@ -65,24 +46,27 @@ def main():
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--ours", default="bazel-bin/layers/conv_benchmark")
     args = parser.parse_args()
-    try:
-        import torch
-    except ImportError:
-        sys.exit("conv_torch: PyTorch is not installed here (pip install torch in a venv outside the repo)")
+    torch = import_torch("conv_torch")
     torch.set_num_threads(args.threads)
     workloads = torch_workloads(torch)
-    ratios = {name: [] for name in workloads}
+
+    def ours():
+        _, values = run_ours([args.ours, "--backend=cpu", "--threads", str(args.threads), "--reps", str(args.reps)],
+                             list(KEYS.values()))
+        return {name: values[key] for name, key in KEYS.items()}
+
+    def theirs():
+        return {name: median_seconds(step, args.reps) for name, step in workloads.items()}
+
+    def show(round_index, name, our_seconds, their_seconds):
+        print(f"  round {round_index} {name:5s}: ours {our_seconds * 1e3:9.3f} ms, torch {their_seconds * 1e3:9.3f} ms",
+              flush=True)
+
     print(f"torch {torch.__version__}, {args.threads} threads, {args.rounds} rounds of {args.reps} repetitions")
-    for round_index in range(args.rounds):
-        our_times = ours(args.ours, args.threads, args.reps)
-        for name, step in workloads.items():
-            theirs = median_seconds(step, args.reps)
-            ratios[name].append(theirs / our_times[name])
-            print(f"  round {round_index + 1} {name:5s}: ours {our_times[name] * 1e3:9.3f} ms, "
-                  f"torch {theirs * 1e3:9.3f} ms")
+    speeds = alternate(args.rounds, [(ours, theirs)], show)
     labels = {"conv": "conv", "pool": "max pooling", "bn": "batch norm"}
-    for name, values in ratios.items():
-        print(f"{labels[name]} ours/torch speed: {statistics.median(values):.2f}")
+    for name, speed in speeds.items():
+        print(f"{labels[name]} ours/torch speed: {speed:.2f}")
 
 
 if __name__ == "__main__":

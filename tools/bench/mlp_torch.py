@@ -17,22 +17,11 @@ Usage:
 """
 import argparse
 import os
-import re
-import statistics
-import subprocess
-import sys
-import time
+
+from rounds import alternate, import_torch, median_seconds, run_ours
 
 SIZES = [784, 512, 512, 10]
 BATCH = 128
-
-
-def ours_seconds(binary, threads, reps, steps):
-    out = subprocess.run([binary, "--backend=cpu", "--threads", str(threads), "--reps", str(reps),
-                          "--steps", str(steps)], check=True, capture_output=True, text=True).stdout
-    match = re.search(r"MLP_STEP_SECONDS ([0-9.eE+-]+)", out)
-    launches = re.search(r"launches per step: (.*)", out)
-    return float(match.group(1)), launches.group(1) if launches else "?"
 
 
 def torch_step_factory(torch):
@@ -54,17 +43,6 @@ def torch_step_factory(torch):
         loss.backward()
         optimizer.step()
     return step
-
-
-def median_seconds(fn, reps, steps):
-    fn()
-    times = []
-    for _ in range(reps):
-        start = time.perf_counter()
-        for _ in range(steps):
-            fn()
-        times.append((time.perf_counter() - start) / steps)
-    return statistics.median(times)
 
 
 # ATen operators that only make views or allocate: not compute launches.
@@ -96,24 +74,27 @@ def main():
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--ours", default="bazel-bin/layers/mlp_benchmark")
     args = parser.parse_args()
-    try:
-        import torch
-    except ImportError:
-        sys.exit("mlp_torch: PyTorch is not installed here (pip install torch in a venv outside the repo)")
+    torch = import_torch("mlp_torch")
     torch.set_num_threads(args.threads)
     step = torch_step_factory(torch)
+    launches = []
+
+    def ours():
+        out, values = run_ours([args.ours, "--backend=cpu", "--threads", str(args.threads), "--reps", str(args.reps),
+                                "--steps", str(args.steps)], ["MLP_STEP_SECONDS"])
+        launches[:] = [line.split(": ", 1)[1] for line in out.splitlines() if "launches per step" in line]
+        return {"mlp step": values["MLP_STEP_SECONDS"]}
+
+    def show(round_index, name, our_seconds, their_seconds):
+        print(f"  round {round_index}: ours {our_seconds * 1e3:.3f} ms, torch {their_seconds * 1e3:.3f} ms, "
+              f"torch/ours {their_seconds / our_seconds:.2f}", flush=True)
+
     print(f"torch {torch.__version__}, {args.threads} threads, {args.rounds} rounds of "
           f"{args.reps} x {args.steps} steps")
-    ratios = []
-    for round_index in range(args.rounds):
-        ours, launches = ours_seconds(args.ours, args.threads, args.reps, args.steps)
-        theirs = median_seconds(step, args.reps, args.steps)
-        ratios.append(theirs / ours)
-        print(f"  round {round_index + 1}: ours {ours * 1e3:.3f} ms, torch {theirs * 1e3:.3f} ms, "
-              f"torch/ours {theirs / ours:.2f}")
-    print(f"our launches per step: {launches}")
+    speeds = alternate(args.rounds, [(ours, lambda: {"mlp step": median_seconds(step, args.reps, args.steps)})], show)
+    print(f"our launches per step: {launches[0] if launches else '?'}")
     print(f"torch operators dispatched per step (top-level ATen ops, views excluded): {torch_ops_per_step(torch, step)}")
-    print(f"mlp step ours/torch speed: {statistics.median(ratios):.2f}")
+    print(f"mlp step ours/torch speed: {speeds['mlp step']:.2f}")
 
 
 if __name__ == "__main__":

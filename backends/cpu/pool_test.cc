@@ -1,0 +1,96 @@
+// The cpu backend's max pooling against the reference loops (host_ops::PoolFprop):
+// the same outputs and argmax bit for bit, with ties, NaN, infinities and padding,
+// on a batch that is not a multiple of the vector width.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "backends/cpu/cpu_backend.h"
+#include "backends/host_ops.h"
+#include "core/conv_args.h"
+
+namespace neon {
+namespace {
+
+template <typename T>
+std::shared_ptr<Buffer> Upload(Backend& be, const std::vector<T>& host) {
+  std::shared_ptr<Buffer> buffer = be.allocate(host.size() * sizeof(T));
+  be.copy_in(*buffer, 0, host.data(), host.size() * sizeof(T));
+  return buffer;
+}
+
+template <typename T>
+std::vector<T> Download(Backend& be, const Buffer& buffer, size_t count) {
+  std::vector<T> host(count);
+  be.copy_out(buffer, 0, host.data(), count * sizeof(T));
+  return host;
+}
+
+// Values from {0, 1, 2} (ties in most windows), with NaN and infinities sprinkled in.
+template <typename T>
+std::vector<T> TiedValues(size_t count) {
+  std::vector<T> values(count);
+  for (size_t i = 0; i < count; ++i) values[i] = static_cast<T>((i * 7 + i / 5) % 3);
+  for (size_t i = 3; i < count; i += 41) values[i] = std::numeric_limits<T>::quiet_NaN();
+  for (size_t i = 11; i < count; i += 53) values[i] = std::numeric_limits<T>::infinity();
+  for (size_t i = 17; i < count; i += 29) values[i] = -std::numeric_limits<T>::infinity();
+  return values;
+}
+
+template <typename T>
+void ExpectMaxPoolMatchesReference(int64_t window, int64_t stride, int64_t pad, DType dtype) {
+  PoolGeometry g;
+  g.n = 13;
+  g.c = 3;
+  g.h = 7;
+  g.w = 6;
+  g.r = g.s = window;
+  g.stride_h = g.stride_w = stride;
+  g.pad_h = g.pad_w = pad;
+  g.p = ConvOutputSize(g.h, g.r, g.pad_h, g.stride_h, 1);
+  g.q = ConvOutputSize(g.w, g.s, g.pad_w, g.stride_w, 1);
+  const size_t in_count = static_cast<size_t>(g.c * g.h * g.w * g.n);
+  const size_t out_count = static_cast<size_t>(g.c * g.p * g.q * g.n);
+  std::vector<T> src = TiedValues<T>(in_count);
+  std::vector<T> expected(out_count);
+  std::vector<int32_t> expected_argmax(out_count);
+  host_ops::PoolFprop<T>(PoolOp::kMax, g, src.data(), expected.data(), expected_argmax.data());
+
+  CpuBackend be(2);
+  std::shared_ptr<Buffer> src_buffer = Upload(be, src);
+  std::shared_ptr<Buffer> dst_buffer = Upload(be, std::vector<T>(out_count, T(-7)));
+  std::shared_ptr<Buffer> argmax_buffer = Upload(be, std::vector<int32_t>(out_count, -7));
+  PoolArgs args;
+  args.dtype = dtype;
+  args.op = PoolOp::kMax;
+  args.geometry = g;
+  args.src = {src_buffer.get(), 0};
+  args.dst = {dst_buffer.get(), 0};
+  args.argmax = {argmax_buffer.get(), 0};
+  be.pool_fprop(args);
+
+  std::vector<T> dst = Download<T>(be, *dst_buffer, out_count);
+  std::vector<int32_t> argmax = Download<int32_t>(be, *argmax_buffer, out_count);
+  for (size_t i = 0; i < out_count; ++i) {
+    ASSERT_EQ(std::memcmp(&dst[i], &expected[i], sizeof(T)), 0) << "output " << i << ": " << dst[i] << " vs "
+                                                                << expected[i];
+    ASSERT_EQ(argmax[i], expected_argmax[i]) << "argmax " << i;
+  }
+}
+
+TEST(CpuPoolTest, MaxPoolingMatchesReferenceFloat32) {
+  ExpectMaxPoolMatchesReference<float>(2, 2, 0, DType::kFloat32);
+  ExpectMaxPoolMatchesReference<float>(3, 2, 1, DType::kFloat32);
+  ExpectMaxPoolMatchesReference<float>(3, 1, 2, DType::kFloat32);
+}
+
+TEST(CpuPoolTest, MaxPoolingMatchesReferenceFloat64) {
+  ExpectMaxPoolMatchesReference<double>(2, 2, 0, DType::kFloat64);
+  ExpectMaxPoolMatchesReference<double>(3, 2, 1, DType::kFloat64);
+}
+
+}  // namespace
+}  // namespace neon
