@@ -88,6 +88,9 @@ CaseResult RunCase(const std::vector<Case>& cases, size_t index, Backend& device
 // The random-fill cases: each distribution, float32 and float64, strided views, nonzero stream offsets.
 void AddRandomFillCases(std::vector<Case>& cases);
 
+// The batch-norm backend ops called directly, each result on its own (tests/batch_norm_cases.cc).
+void AddBatchNormCases(std::vector<Case>& cases);
+
 // Rules ordinary assignments do not reach: GEMM with NaN in C, batches, rint halves, empty axes,
 // a second rand() draw, argument validation.
 void AddContractCases(std::vector<Case>& cases);
