@@ -3,7 +3,7 @@
 // default host path): (features, batch) and (C, H, W, N) activations, channels
 // 1, 3 and 17, batch 1 (variance 0), large means (1e4 + a small spread), float64.
 // One case per result, so each is compared on its own scale (a mean of 1e4 would
-// hide an error in dx inside one NMSE).
+// hide an error in dx inside one NMSE). Bad arguments are ArgumentErrors.
 #include <vector>
 
 #include "tests/conformance.h"
@@ -23,6 +23,8 @@ struct BatchNormShape {
 // The results compared, each a case.
 enum class BatchNormResult { kY, kMean, kVar, kDiffSrc, kDiffParams, kInferenceY };
 constexpr const char* kResultNames[] = {"y", "mean", "var", "dx", "dgamma_dbeta", "y_inference"};
+
+BufferRef ref(const Tensor& tensor) { return {tensor.buffer().get(), tensor.offset()}; }
 
 std::vector<double> Draw(int64_t count, uint32_t seed, double low, double high, DType dtype) {
   InputSpec spec{{count, 1}, dtype, {low, high}};
@@ -48,7 +50,6 @@ std::vector<double> RunBatchNorm(Backend& backend, const BatchNormShape& shape, 
   Tensor error = make(Draw(count, 4, -1.0, 1.0, dtype), {c, shape.elements}, "error");
   Tensor diff_gamma = full(backend, {c, 1}, -7.0, dtype, "diff_gamma");
   Tensor diff_beta = full(backend, {c, 1}, -7.0, dtype, "diff_beta");
-  auto ref = [](const Tensor& tensor) { return BufferRef{tensor.buffer().get(), tensor.offset()}; };
   BatchNormArgs args;
   args.dtype = dtype;
   args.channels = c;
@@ -124,6 +125,34 @@ void AddBatchNormCases(std::vector<Case>& cases) {
       test_case.run = [shape, result](Backend& backend) { return RunBatchNorm(backend, shape, result); };
       cases.push_back(std::move(test_case));
     }
+  }
+  // Bad arguments are an ArgumentError on every backend, before anything is touched.
+  const std::pair<const char*, void (*)(BatchNormArgs&, Buffer*)> faults[] = {
+      {"dst_too_small", [](BatchNormArgs& args, Buffer* small) { args.dst = {small, 0}; }},
+      {"zero_epsilon", [](BatchNormArgs& args, Buffer*) { args.epsilon = 0.0; }},
+      {"int32", [](BatchNormArgs& args, Buffer*) { args.dtype = DType::kInt32; }},
+      {"no_mean", [](BatchNormArgs& args, Buffer*) { args.mean = {}; }},
+  };
+  for (const auto& [name, fault] : faults) {
+    Case test_case;
+    test_case.name = std::string("batch_norm_rejects_") + name;
+    test_case.tolerance = 0;
+    test_case.run = [fault = fault, name = std::string(name)](Backend& backend) {
+      // Plain buffers, no kernel launched: the call must fail before reading them.
+      std::shared_ptr<Buffer> whole = backend.allocate(4 * 3 * 8), channel = backend.allocate(4 * 3);
+      std::shared_ptr<Buffer> small = backend.allocate(4 * 3 * 7);
+      BatchNormArgs args;
+      args.channels = 3;
+      args.elements = 8;
+      args.src = args.dst = {whole.get(), 0};
+      args.gamma = args.beta = args.mean = args.var = {channel.get(), 0};
+      fault(args, small.get());
+      std::vector<double> rejected = Rejects([&] { backend.batch_norm_fprop(args); });
+      // Thrown, not compared: the reference accepting it too must fail the case.
+      if (rejected[0] != 1.0) throw BackendError("batch_norm_fprop accepted bad arguments (" + name + ")");
+      return rejected;
+    };
+    cases.push_back(std::move(test_case));
   }
 }
 
