@@ -24,7 +24,7 @@ struct BatchNormShape {
 enum class BatchNormResult { kY, kMean, kVar, kDiffSrc, kDiffParams, kInferenceY };
 constexpr const char* kResultNames[] = {"y", "mean", "var", "dx", "dgamma_dbeta", "y_inference"};
 
-BufferRef ref(const Tensor& tensor) { return {tensor.buffer().get(), tensor.offset()}; }
+BufferRef Ref(const Tensor& tensor) { return {tensor.buffer().get(), tensor.offset()}; }
 
 std::vector<double> Draw(int64_t count, uint32_t seed, double low, double high, DType dtype) {
   InputSpec spec{{count, 1}, dtype, {low, high}};
@@ -55,16 +55,16 @@ std::vector<double> RunBatchNorm(Backend& backend, const BatchNormShape& shape, 
   args.channels = c;
   args.elements = shape.elements;
   args.epsilon = 1e-3;
-  args.src = ref(src);
-  args.dst = ref(dst);
-  args.gamma = ref(gamma);
-  args.beta = ref(beta);
-  args.mean = ref(mean);
-  args.var = ref(var);
-  args.diff_dst = ref(error);
-  args.diff_src = ref(error);
-  args.diff_gamma = ref(diff_gamma);
-  args.diff_beta = ref(diff_beta);
+  args.src = Ref(src);
+  args.dst = Ref(dst);
+  args.gamma = Ref(gamma);
+  args.beta = Ref(beta);
+  args.mean = Ref(mean);
+  args.var = Ref(var);
+  args.diff_dst = Ref(error);
+  args.diff_src = Ref(error);
+  args.diff_gamma = Ref(diff_gamma);
+  args.diff_beta = Ref(diff_beta);
   backend.batch_norm_fprop(args);
   switch (result) {
     case BatchNormResult::kY:
