@@ -13,5 +13,7 @@ void Backend::conv_bprop_filter(const ConvArgs& args) {
 }
 void Backend::pool_fprop(const PoolArgs& args) { host_ops::PoolOnHost(*this, args, false, true); }
 void Backend::pool_bprop(const PoolArgs& args) { host_ops::PoolOnHost(*this, args, true, true); }
+void Backend::batch_norm_fprop(const BatchNormArgs& args) { host_ops::BatchNormOnHost(*this, args, false, true); }
+void Backend::batch_norm_bprop(const BatchNormArgs& args) { host_ops::BatchNormOnHost(*this, args, true, true); }
 
 }  // namespace neon

@@ -22,6 +22,10 @@ namespace neon {
 
 class Backend;
 
+// Every optional op a backend may claim through supports(), for `neon devices`.
+inline constexpr const char* kOptionalOps[] = {"conv_fprop", "conv_bprop_data", "conv_bprop_filter", "pool_fprop",
+                                               "pool_bprop", "batch_norm_fprop", "batch_norm_bprop"};
+
 // Shared by a backend and every buffer it made, so that a buffer outliving its
 // backend (a tensor kept after the backend was destroyed) reports it instead of
 // touching freed device state. Null once the backend is gone.
@@ -99,8 +103,7 @@ class Backend {
 
   // ---- optional (each has a default) ----
 
-  // Whether the backend accelerates a named feature natively (optional): "conv_fprop",
-  // "conv_bprop_data", "conv_bprop_filter", "pool_fprop", "pool_bprop".
+  // Whether the backend accelerates a named feature natively (optional): one of kOptionalOps.
   virtual bool supports(std::string_view feature) const { return false; }
 
   // The most tensor inputs one fused kernel may read (optional): how a device's limit on
@@ -115,6 +118,10 @@ class Backend {
   virtual void conv_bprop_filter(const ConvArgs& args);  // (optional) filter = grad wrt filter
   virtual void pool_fprop(const PoolArgs& args);         // (optional) dst (and argmax) = pool(src)
   virtual void pool_bprop(const PoolArgs& args);         // (optional) src = grad wrt src
+  // Batch norm (conv_args.h): the same host default. Layers call these only where supports()
+  // says native and use op-trees elsewhere (the default is correct, but slow).
+  virtual void batch_norm_fprop(const BatchNormArgs& args);  // (optional) dst (and batch mean, var) = bn(src)
+  virtual void batch_norm_bprop(const BatchNormArgs& args);  // (optional) diff_src, diff_gamma, diff_beta
 
   // ---- identity (not virtual) ----
 

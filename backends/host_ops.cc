@@ -1,6 +1,7 @@
 #include "backends/host_ops.h"
 
 #include <atomic>
+#include <cmath>
 #include <cstdio>
 #include <limits>
 #include <string>
@@ -163,6 +164,46 @@ void PoolBprop(PoolOp op, const PoolGeometry& g, const T* dst, const int32_t* ar
   }
 }
 
+void BatchNormFprop(const BatchNormArgs& args, const double* src, const double* gamma, const double* beta,
+                    double* mean, double* var, double* dst) {
+  const int64_t e = args.elements;
+  for (int64_t c = 0; c < args.channels; ++c) {
+    const double* x = src + c * e;
+    if (!args.inference) {
+      double total = 0.0;
+      for (int64_t i = 0; i < e; ++i) total += x[i];
+      mean[c] = total / static_cast<double>(e);
+      double squares = 0.0;  // around the mean: no cancellation for large means
+      for (int64_t i = 0; i < e; ++i) squares += (x[i] - mean[c]) * (x[i] - mean[c]);
+      var[c] = squares / static_cast<double>(e);
+    }
+    double inv_std = 1.0 / std::sqrt(var[c] + args.epsilon);
+    for (int64_t i = 0; i < e; ++i) dst[c * e + i] = (x[i] - mean[c]) * inv_std * gamma[c] + beta[c];
+  }
+}
+
+void BatchNormBprop(const BatchNormArgs& args, const double* src, const double* gamma, const double* mean,
+                    const double* var, const double* diff_dst, double* diff_src, double* diff_gamma,
+                    double* diff_beta) {
+  const int64_t e = args.elements;
+  for (int64_t c = 0; c < args.channels; ++c) {
+    const double* x = src + c * e;
+    const double* dy = diff_dst + c * e;
+    double inv_std = 1.0 / std::sqrt(var[c] + args.epsilon);
+    double sum_dy = 0.0, sum_dy_xhat = 0.0;
+    for (int64_t i = 0; i < e; ++i) {
+      sum_dy += dy[i];
+      sum_dy_xhat += dy[i] * (x[i] - mean[c]) * inv_std;
+    }
+    diff_gamma[c] = sum_dy_xhat;
+    diff_beta[c] = sum_dy;
+    for (int64_t i = 0; i < e; ++i) {
+      double xhat = (x[i] - mean[c]) * inv_std;
+      diff_src[c * e + i] = gamma[c] * inv_std * (dy[i] - (xhat * sum_dy_xhat + sum_dy) / static_cast<double>(e));
+    }
+  }
+}
+
 template void PoolFprop<float>(PoolOp, const PoolGeometry&, const float*, float*, int32_t*);
 template void PoolFprop<double>(PoolOp, const PoolGeometry&, const double*, double*, int32_t*);
 template void PoolBprop<float>(PoolOp, const PoolGeometry&, const float*, const int32_t*, float*);
@@ -236,6 +277,32 @@ void CheckPool(const PoolArgs& args, const char* op) {
   CheckOperand(args.src, Count({g.c, g.h, g.w, g.n}, op), size, std::string(op) + " src");
   CheckOperand(args.dst, Count({g.c, g.p, g.q, g.n}, op), size, std::string(op) + " dst");
   if (args.op == PoolOp::kMax) CheckOperand(args.argmax, Count({g.c, g.p, g.q, g.n}, op), 4, std::string(op) + " argmax");
+}
+
+void CheckBatchNorm(const BatchNormArgs& args, bool bprop) {
+  const char* op = bprop ? "batch_norm_bprop" : "batch_norm_fprop";
+  CheckDType(args.dtype, op);
+  if (!(args.epsilon > 0.0) || !std::isfinite(args.epsilon)) {
+    throw ArgumentError(std::string(op) + ": epsilon " + std::to_string(args.epsilon) + ", expected finite and > 0");
+  }
+  int64_t count = Count({args.channels, args.elements}, op);
+  size_t size = SizeOf(args.dtype);
+  auto operand = [&](const BufferRef& ref, int64_t elements, const char* what) {
+    CheckOperand(ref, elements, size, std::string(op) + " " + what);
+  };
+  operand(args.src, count, "src");
+  operand(args.gamma, args.channels, "gamma");
+  operand(args.mean, args.channels, "mean");
+  operand(args.var, args.channels, "var");
+  if (bprop) {
+    operand(args.diff_dst, count, "diff_dst");
+    operand(args.diff_src, count, "diff_src");
+    operand(args.diff_gamma, args.channels, "diff_gamma");
+    operand(args.diff_beta, args.channels, "diff_beta");
+  } else {
+    operand(args.beta, args.channels, "beta");
+    operand(args.dst, count, "dst");
+  }
 }
 
 namespace {
@@ -321,6 +388,38 @@ void PoolOnHost(Backend& backend, const PoolArgs& args, bool bprop, bool warn) {
   std::vector<double> src(static_cast<size_t>(src_count));
   PoolBprop<double>(args.op, g, Read(backend, args.dst, dst_count, args.dtype).data(), argmax.data(), src.data());
   Write(backend, args.src, src, args.dtype);
+}
+
+void BatchNormOnHost(Backend& backend, const BatchNormArgs& args, bool bprop, bool warn) {
+  static std::atomic<bool> warned[2];
+  CheckBatchNorm(args, bprop);
+  if (warn) WarnOnce(backend, warned[bprop ? 1 : 0], bprop ? "batch_norm_bprop" : "batch_norm_fprop");
+  const int64_t c = args.channels, count = args.channels * args.elements;
+  std::vector<double> src = Read(backend, args.src, count, args.dtype);
+  std::vector<double> gamma = Read(backend, args.gamma, c, args.dtype);
+  std::vector<double> mean(static_cast<size_t>(c)), var(static_cast<size_t>(c));
+  if (bprop || args.inference) {
+    mean = Read(backend, args.mean, c, args.dtype);
+    var = Read(backend, args.var, c, args.dtype);
+  }
+  if (bprop) {
+    std::vector<double> diff_dst = Read(backend, args.diff_dst, count, args.dtype);
+    std::vector<double> diff_src(diff_dst.size()), diff_gamma(gamma.size()), diff_beta(gamma.size());
+    BatchNormBprop(args, src.data(), gamma.data(), mean.data(), var.data(), diff_dst.data(), diff_src.data(),
+                   diff_gamma.data(), diff_beta.data());
+    Write(backend, args.diff_src, diff_src, args.dtype);
+    Write(backend, args.diff_gamma, diff_gamma, args.dtype);
+    Write(backend, args.diff_beta, diff_beta, args.dtype);
+    return;
+  }
+  std::vector<double> dst(src.size());
+  BatchNormFprop(args, src.data(), gamma.data(), Read(backend, args.beta, c, args.dtype).data(), mean.data(),
+                 var.data(), dst.data());
+  Write(backend, args.dst, dst, args.dtype);
+  if (!args.inference) {
+    Write(backend, args.mean, mean, args.dtype);
+    Write(backend, args.var, var, args.dtype);
+  }
 }
 
 }  // namespace neon::host_ops

@@ -1,6 +1,7 @@
-// Descriptors of the optional convolution and pooling ops (backends/backend.h):
-// plain data like GemmArgs. Activations are in neon's layout, (C, H, W, N) with
-// the batch innermost; filters are (K, C, R, S). Every tensor is contiguous.
+// Descriptors of the optional convolution, pooling and batch-norm ops
+// (backends/backend.h): plain data like GemmArgs. Activations are in neon's
+// layout, (C, H, W, N) with the batch innermost; filters are (K, C, R, S).
+// Every tensor is contiguous.
 #pragma once
 
 #include <cstdint>
@@ -69,6 +70,29 @@ struct PoolArgs {
   BufferRef src;     // (C, H, W, N)
   BufferRef dst;     // (C, P, Q, N)
   BufferRef argmax;  // (C, P, Q, N) int32, kMax only
+};
+
+// Batch normalisation per channel over activations seen as (C, E): E = H * W * N for conv
+// activations (C, H, W, N), E = N for (features, batch). Per-channel tensors are (C).
+// With xhat = (src - mean) / sqrt(var + epsilon), var the population variance (divides by E):
+// batch_norm_fprop: dst = xhat * gamma + beta. Training (inference false) also writes the
+//                   batch mean and var; inference reads them (the running statistics).
+// batch_norm_bprop: from diff_dst and the mean and var the training fprop wrote,
+//                   diff_gamma = sum(diff_dst * xhat), diff_beta = sum(diff_dst),
+//                   diff_src = gamma / sqrt(var + epsilon) * (diff_dst - (xhat diff_gamma + diff_beta) / E).
+// Written tensors are overwritten; diff_src may be diff_dst (in place).
+struct BatchNormArgs {
+  DType dtype = DType::kFloat32;  // float32 or float64, every tensor
+  int64_t channels = 1;           // C
+  int64_t elements = 1;           // E, per channel
+  double epsilon = 1e-3;
+  bool inference = false;         // fprop only
+  BufferRef src;                  // (C, E)
+  BufferRef dst;                  // (C, E), fprop
+  BufferRef gamma, beta;          // (C)
+  BufferRef mean, var;            // (C)
+  BufferRef diff_dst, diff_src;   // (C, E), bprop
+  BufferRef diff_gamma, diff_beta;  // (C), bprop
 };
 
 }  // namespace neon

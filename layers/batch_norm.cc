@@ -49,13 +49,52 @@ Tensor BatchNorm::fprop_inference(const Tensor& inputs) {
   return outputs;
 }
 
+namespace {
+
+BufferRef Operand(const Tensor& tensor) { return {tensor.buffer().get(), tensor.offset()}; }
+
+}  // namespace
+
+bool BatchNorm::Native(const char* feature, const Tensor& activation) const {
+  // A strided view takes the op-tree path: the op's operands are contiguous.
+  return be().supports(feature) && x.is_contiguous() && activation.is_contiguous();
+}
+
+BatchNormArgs BatchNorm::Args(const Tensor& mean, const Tensor& var) const {
+  BatchNormArgs args;
+  args.dtype = dtype();
+  args.channels = nfm;
+  args.elements = x.shape()[1];
+  args.epsilon = eps;
+  args.src = Operand(x);
+  args.dst = Operand(y);
+  args.gamma = Operand(gamma);
+  args.beta = Operand(beta);
+  args.mean = Operand(mean);
+  args.var = Operand(var);
+  return args;
+}
+
 Tensor BatchNorm::fprop(Tensor inputs, bool inference) {
   CheckReady("fprop");
-  if (inference) return fprop_inference(inputs);
   init_buffers(inputs);
-  xmean_.assign(mean(x, 1));
-  xvar_.assign(var(x, 1));
-  y.assign((x - xmean_) / sqrt(xvar_ + eps) * gamma + beta);
+  bool native = Native("batch_norm_fprop", x);
+  if (inference && !native) return fprop_inference(inputs);
+  if (inference) {
+    BatchNormArgs args = Args(gmean, gvar);
+    args.inference = true;
+    be().batch_norm_fprop(args);
+    return outputs;
+  }
+  if (native) {
+    be().batch_norm_fprop(Args(xmean_, xvar_));
+  } else {
+    xmean_.assign(mean(x, 1));
+    xvar_.assign(var(x, 1));
+    y.assign((x - xmean_) / sqrt(xvar_ + eps) * gamma + beta);
+  }
+  // The running averages stay op-trees on every backend rather than a backend op's job: C
+  // elements, one fused kernel each, the same rule everywhere, and backend ops stay stateless.
   gmean.assign(gmean * rho + (1.0 - rho) * xmean_);
   gvar.assign(gvar * rho + (1.0 - rho) * xvar_);
   return outputs;
@@ -66,6 +105,15 @@ Tensor BatchNorm::fprop(Tensor inputs, bool inference) {
 Tensor BatchNorm::bprop(Tensor error) {
   CheckActivation(error, out_shape, "error");
   Tensor e = error.reshape({nfm, -1});
+  if (Native("batch_norm_bprop", e)) {
+    BatchNormArgs args = Args(xmean_, xvar_);
+    args.diff_dst = Operand(e);
+    args.diff_src = Operand(e);  // in place, as the op-tree version
+    args.diff_gamma = Operand(grad_gamma);
+    args.diff_beta = Operand(grad_beta);
+    be().batch_norm_bprop(args);
+    return error;
+  }
   Expr inv_std = 1.0 / sqrt(xvar_ + eps);
   Expr xhat = (x - xmean_) * inv_std;
   grad_gamma.assign(sum(e * xhat, 1));

@@ -1,7 +1,9 @@
 // BatchNorm (Ioffe & Szegedy, 2015): per feature for (F, N) activations, per
 // channel for conv activations (C, H, W, N), both seen as (nfm, -1).
-// fprop and bprop are op-trees with hand-derived gradients; running mean and
-// variance (population variance, as neon) are kept for inference.
+// fprop and bprop run the backend's batch_norm_fprop / batch_norm_bprop where
+// supports() says native, else op-trees with hand-derived gradients (the same
+// formulas, core/conv_args.h); running mean and variance (population variance,
+// as neon) are kept for inference.
 //
 // The members carry neon's names (x, y, gamma, beta, gmean, gvar, rho, eps, nfm,
 // grad_gamma, grad_beta, allparams, fprop_op_tree, init_buffers, init_params),
@@ -32,7 +34,7 @@ class BatchNorm : public Layer {
   void init_buffers(const Tensor& inputs);
   // beta = 0, gamma = 1, running mean 0 and variance 1, gradients.
   void init_params(int64_t dim);
-  // y = (x - gmean) / sqrt(gvar + eps) * gamma + beta.
+  // y = (x - gmean) / sqrt(gvar + eps) * gamma + beta, as an op-tree (the seed's _fprop_inference).
   Tensor fprop_inference(const Tensor& inputs);
 
   double rho;
@@ -46,6 +48,12 @@ class BatchNorm : public Layer {
 
  protected:
   Tensor xmean_, xvar_;  // batch statistics of the last training fprop
+
+ private:
+  // Whether the backend runs `feature` natively on x and this activation (both contiguous).
+  bool Native(const char* feature, const Tensor& activation) const;
+  // The op's operands for x, y, gamma, beta and the given statistics.
+  BatchNormArgs Args(const Tensor& mean, const Tensor& var) const;
 };
 
 }  // namespace neon

@@ -3,7 +3,8 @@
 // the same oneDNN primitives called directly in the same run (activations kept in
 // the primitive's own layout, no reorders: the best a direct oneDNN user gets).
 // Prints `conv layer/oneDNN speed: X` (oneDNN time / layer time); also max pooling
-// 2x2 and batch norm through their layers. tools/bench/conv_torch.py adds PyTorch.
+// 2x2 and batch norm through their layers, batch norm against oneDNN's primitive
+// called directly (`batchnorm layer/oneDNN speed: X`). tools/bench/conv_torch.py adds PyTorch.
 //
 // Run: tools/bazel run //layers:conv_benchmark -- [--threads N] [--reps 11]
 #include <oneapi/dnnl/dnnl.hpp>
@@ -69,6 +70,37 @@ double DirectOneDnnSeconds(int reps) {
     forward.execute(s, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, dst}});
     backward_data.execute(s, {{DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DIFF_SRC, diff_src}});
     backward_weights.execute(s, {{DNNL_ARG_SRC, bw_src}, {DNNL_ARG_DIFF_DST, bw_diff_dst}, {DNNL_ARG_DIFF_WEIGHTS, diff_w}});
+    s.wait();
+  });
+}
+
+// Batch norm forward (training) + backward with oneDNN alone, on the conv activations
+// in oneDNN's blocked nChw16c layout (its fastest kernel: the best a direct user gets).
+double DirectOneDnnBatchNormSeconds(int reps) {
+  using namespace dnnl;
+  engine eng(engine::kind::cpu, 0);
+  stream s(eng);
+  memory::desc data({kN, kC, kH, kW}, memory::data_type::f32, memory::format_tag::nChw16c);
+  memory::desc channel({kC}, memory::data_type::f32, memory::format_tag::a);
+  auto flags = normalization_flags::use_scale | normalization_flags::use_shift;
+  batch_normalization_forward::primitive_desc fpd({prop_kind::forward_training, data, 1e-5f, flags}, eng);
+  batch_normalization_backward::primitive_desc bpd({prop_kind::backward, data, data, 1e-5f, flags}, eng, fpd);
+  memory src(data, eng), dst(data, eng), diff_dst(data, eng), diff_src(data, eng);
+  memory scale(channel, eng), shift(channel, eng), mean(channel, eng), variance(channel, eng);
+  memory diff_scale(channel, eng), diff_shift(channel, eng);
+  for (memory* m : {&src, &diff_dst, &scale, &shift}) {
+    float* values = static_cast<float*>(m->get_data_handle());
+    for (size_t i = 0; i < m->get_desc().get_size() / sizeof(float); ++i) values[i] = 0.01f * static_cast<float>(i % 97);
+  }
+  batch_normalization_forward forward(fpd);
+  batch_normalization_backward backward(bpd);
+  return MedianSeconds(reps, [&] {
+    forward.execute(s, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}, {DNNL_ARG_SCALE, scale}, {DNNL_ARG_SHIFT, shift},
+                        {DNNL_ARG_MEAN, mean}, {DNNL_ARG_VARIANCE, variance}});
+    backward.execute(s, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_SCALE, scale},
+                         {DNNL_ARG_SHIFT, shift}, {DNNL_ARG_MEAN, mean}, {DNNL_ARG_VARIANCE, variance},
+                         {DNNL_ARG_DIFF_SRC, diff_src}, {DNNL_ARG_DIFF_SCALE, diff_scale},
+                         {DNNL_ARG_DIFF_SHIFT, diff_shift}});
     s.wait();
   });
 }
@@ -150,6 +182,11 @@ int Main(int argc, char** argv) {
   }
   std::printf("  max pooling 2x2 fprop + bprop                  median %8.3f ms\n", pooling * 1e3);
   std::printf("  batch norm fprop + bprop (with an error copy)  median %8.3f ms\n", batchnorm * 1e3);
+  if (spec.rfind("cpu", 0) == 0) {
+    double direct = DirectOneDnnBatchNormSeconds(reps);
+    std::printf("  oneDNN batch norm directly (nChw16c)           median %8.3f ms\n", direct * 1e3);
+    std::printf("batchnorm layer/oneDNN speed: %.2f\n", direct / batchnorm);
+  }
   std::printf("CONV_STEP_SECONDS %.9f\nPOOL_STEP_SECONDS %.9f\nBN_STEP_SECONDS %.9f\n", layer, pooling, batchnorm);
   return 0;
 }

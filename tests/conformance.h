@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "backends/compare.h"
+#include "core/error.h"
 #include "graph/expr.h"
 
 namespace neon::conformance {
@@ -87,6 +88,20 @@ CaseResult RunCase(const std::vector<Case>& cases, size_t index, Backend& device
 
 // The random-fill cases: each distribution, float32 and float64, strided views, nonzero stream offsets.
 void AddRandomFillCases(std::vector<Case>& cases);
+
+// 1 when `call` throws ArgumentError (the contract), 0 when the bad call is accepted.
+template <typename Call>
+std::vector<double> Rejects(Call call) {
+  try {
+    call();
+  } catch (const ArgumentError&) {
+    return {1.0};
+  }
+  return {0.0};
+}
+
+// The batch-norm backend ops called directly, each result on its own (tests/batch_norm_cases.cc).
+void AddBatchNormCases(std::vector<Case>& cases);
 
 // Rules ordinary assignments do not reach: GEMM with NaN in C, batches, rint halves, empty axes,
 // a second rand() draw, argument validation.

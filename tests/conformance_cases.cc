@@ -288,7 +288,7 @@ std::vector<Case> BuildCases() {
       {"reduction", AddReductions},
       {"view", AddViews},      {"dot", AddDot},           {"compound", AddCompound},
       {"dtype", AddDtypes},    {"philox", AddRandom},     {"random_fill", AddRandomFillCases},
-      {"contract", AddContractCases},
+      {"contract", AddContractCases}, {"batch_norm", AddBatchNormCases},
   };
   std::vector<Case> cases;
   for (const auto& [family, add] : families) {

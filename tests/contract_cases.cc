@@ -56,17 +56,6 @@ std::vector<double> SecondRandDraw(Backend& backend) {
   return out.get<double>();
 }
 
-// 1 when `call` throws ArgumentError (the contract), 0 when the bad call is accepted.
-template <typename Call>
-std::vector<double> Rejects(Call call) {
-  try {
-    call();
-  } catch (const ArgumentError&) {
-    return {1.0};
-  }
-  return {0.0};
-}
-
 void AddValidationCases(std::vector<Case>& cases) {
   const auto add = [&](const char* name, std::function<std::vector<double>(Backend&)> run) {
     Case test_case;

@@ -62,6 +62,12 @@ int ListDevicesCommand(const std::string& backend_spec) {
   }
   if (selected->info().kind == "plugin") PrintDevice(selected->info());  // what it declares, not just its name
   std::cout << "selected (--backend=" << backend_spec << "): " << selected->info().name << "\n";
+  // The optional ops it runs natively; the others run through the runtime's defaults.
+  std::string native;
+  for (const char* op : kOptionalOps) {
+    if (selected->supports(op)) native += std::string(native.empty() ? "" : ", ") + op;
+  }
+  std::cout << "native optional ops: " << (native.empty() ? "none" : native) << "\n";
   return 0;
 }
 

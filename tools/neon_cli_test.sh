@@ -13,6 +13,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 out=$("$neon" --backend=reference devices 2>&1) || fail "devices exited $?: $out"
 grep -q '^reference: ' <<<"$out" || fail "devices does not list reference: $out"
 grep -q '^selected (--backend=reference): reference$' <<<"$out" || fail "no selected line: $out"
+grep -q '^native optional ops: .*batch_norm_fprop' <<<"$out" || fail "no native ops line: $out"
 
 err=$("$neon" --backend=nonsense devices 2>&1 >/dev/null); code=$?
 [ "$code" -eq 2 ] || fail "--backend=nonsense exited $code, expected 2"

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "backends/cpu/fused.h"
 #include "backends/cpu/gemm.h"
@@ -61,7 +62,9 @@ int ParseThreadCount(std::string_view text, std::string_view source) {
 }
 
 CpuBackend::CpuBackend(int num_threads)
-    : num_threads_(ResolveThreads(num_threads)), conv_(std::make_unique<cpu::ConvPrimitives>()) {
+    : num_threads_(ResolveThreads(num_threads)),
+      conv_(std::make_unique<cpu::ConvPrimitives>()),
+      batch_norm_(std::make_unique<cpu::BatchNormPrimitives>()) {
   info_.name = "cpu";
   info_.kind = "cpu";
   info_.description = CpuModel() + " (SIMD " + cpu::SimdTargetName() + ", " + std::to_string(num_threads_) +
@@ -118,7 +121,8 @@ CpuBackend::~CpuBackend() = default;
 
 bool CpuBackend::supports(std::string_view feature) const {
   return feature == "conv_fprop" || feature == "conv_bprop_data" || feature == "conv_bprop_filter" ||
-         feature == "pool_fprop" || feature == "pool_bprop";
+         feature == "pool_fprop" || feature == "pool_bprop" || feature == "batch_norm_fprop" ||
+         feature == "batch_norm_bprop";
 }
 
 void CpuBackend::Conv(const ConvArgs& args, ConvPass pass) {
@@ -149,6 +153,22 @@ void CpuBackend::Pool(const PoolArgs& args, bool bprop) {
 
 void CpuBackend::pool_fprop(const PoolArgs& args) { Pool(args, false); }
 void CpuBackend::pool_bprop(const PoolArgs& args) { Pool(args, true); }
+
+void CpuBackend::BatchNorm(const BatchNormArgs& args, bool bprop) {
+  const char* op = bprop ? "batch_norm_bprop" : "batch_norm_fprop";
+  host_ops::CheckBatchNorm(args, bprop);
+  std::vector<const BufferRef*> operands = {&args.src, &args.gamma, &args.mean, &args.var};
+  if (bprop) {
+    operands.insert(operands.end(), {&args.diff_dst, &args.diff_src, &args.diff_gamma, &args.diff_beta});
+  } else {
+    operands.insert(operands.end(), {&args.beta, &args.dst});
+  }
+  for (const BufferRef* ref : operands) CheckOwned(ref->buffer, op);
+  batch_norm_->Run(args, bprop, num_threads_);
+}
+
+void CpuBackend::batch_norm_fprop(const BatchNormArgs& args) { BatchNorm(args, false); }
+void CpuBackend::batch_norm_bprop(const BatchNormArgs& args) { BatchNorm(args, true); }
 
 std::unique_ptr<Backend> MakeCpuBackend(int num_threads) { return std::make_unique<CpuBackend>(num_threads); }
 

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "backends/backend.h"
+#include "backends/cpu/batch_norm.h"
 #include "backends/cpu/conv.h"
 
 namespace neon {
@@ -34,14 +35,16 @@ class CpuBackend final : public Backend {
   void fill_random(const RandomArgs& args) override;
   // Work runs synchronously on the calling thread's OpenMP pool: nothing is queued.
   void synchronize() override {}
-  // float32 convolution through oneDNN (float64: the reference loops); pooling runs the
-  // reference loops in place, a channel per thread.
+  // float32 convolution and batch norm through oneDNN (float64: the reference loops); pooling
+  // runs the reference loops in place, a channel per thread.
   bool supports(std::string_view feature) const override;
   void conv_fprop(const ConvArgs& args) override;
   void conv_bprop_data(const ConvArgs& args) override;
   void conv_bprop_filter(const ConvArgs& args) override;
   void pool_fprop(const PoolArgs& args) override;
   void pool_bprop(const PoolArgs& args) override;
+  void batch_norm_fprop(const BatchNormArgs& args) override;
+  void batch_norm_bprop(const BatchNormArgs& args) override;
 
   // Threads each launch may use.
   int num_threads() const { return num_threads_; }
@@ -51,10 +54,12 @@ class CpuBackend final : public Backend {
 
   void Conv(const ConvArgs& args, ConvPass pass);
   void Pool(const PoolArgs& args, bool bprop);
+  void BatchNorm(const BatchNormArgs& args, bool bprop);
 
   int num_threads_;
   DeviceInfo info_;
   std::unique_ptr<cpu::ConvPrimitives> conv_;
+  std::unique_ptr<cpu::BatchNormPrimitives> batch_norm_;
 };
 
 // The cpu backend with num_threads threads (0: NEON_NUM_THREADS, else all cores).

@@ -320,7 +320,8 @@ std::unique_ptr<Backend> MakeReferenceBackend() { return std::make_unique<Refere
 
 bool ReferenceBackend::supports(std::string_view feature) const {
   return feature == "conv_fprop" || feature == "conv_bprop_data" || feature == "conv_bprop_filter" ||
-         feature == "pool_fprop" || feature == "pool_bprop";
+         feature == "pool_fprop" || feature == "pool_bprop" || feature == "batch_norm_fprop" ||
+         feature == "batch_norm_bprop";
 }
 
 void ReferenceBackend::conv_fprop(const ConvArgs& args) { host_ops::ConvOnHost(*this, args, ConvPass::kFprop, false); }
@@ -332,5 +333,11 @@ void ReferenceBackend::conv_bprop_filter(const ConvArgs& args) {
 }
 void ReferenceBackend::pool_fprop(const PoolArgs& args) { host_ops::PoolOnHost(*this, args, false, false); }
 void ReferenceBackend::pool_bprop(const PoolArgs& args) { host_ops::PoolOnHost(*this, args, true, false); }
+void ReferenceBackend::batch_norm_fprop(const BatchNormArgs& args) {
+  host_ops::BatchNormOnHost(*this, args, false, false);
+}
+void ReferenceBackend::batch_norm_bprop(const BatchNormArgs& args) {
+  host_ops::BatchNormOnHost(*this, args, true, false);
+}
 
 }  // namespace neon

@@ -24,13 +24,15 @@ class ReferenceBackend final : public Backend {
   void fill_random(const RandomArgs& args) override;
   void synchronize() override {}  // every call completes before it returns
 
-  // Convolution and pooling: the host_ops loops are this backend's own implementation.
+  // Convolution, pooling and batch norm: the host_ops loops are this backend's own implementation.
   bool supports(std::string_view feature) const override;
   void conv_fprop(const ConvArgs& args) override;
   void conv_bprop_data(const ConvArgs& args) override;
   void conv_bprop_filter(const ConvArgs& args) override;
   void pool_fprop(const PoolArgs& args) override;
   void pool_bprop(const PoolArgs& args) override;
+  void batch_norm_fprop(const BatchNormArgs& args) override;
+  void batch_norm_bprop(const BatchNormArgs& args) override;
 
  private:
   DeviceInfo info_;
