@@ -17,6 +17,8 @@ class ConvPrimitives {
   ~ConvPrimitives();
   // Runs one pass (arguments already checked) with the backend's threads.
   void Run(const ConvArgs& args, ConvPass pass, int num_threads);
+  // Both backward passes; when they read the same output gradient it is reordered once.
+  void RunBackward(const ConvArgs& filter_args, const ConvArgs& data_args, int num_threads);
 
  private:
   struct Impl;
