@@ -26,7 +26,7 @@ struct OpenCLOptions {
   std::optional<std::string> cache_dir;   // unset: ProgramCache::DefaultDir(); "": no disk cache
   bool force_packed_args = false;         // pass scalars in buffers even when they fit (tests)
   bool force_tree_reductions = false;     // work-group tree reductions on CPU devices too (tests)
-  size_t conv_workspace_bytes = size_t{64} << 20;   // bound of the im2col column matrix (at least one column)
+  size_t conv_workspace_bytes = size_t{64} << 20;   // bound of the im2col column matrix (at least one position x batch)
 };
 
 // A cl_mem owned by an OpenCLBackend.

@@ -1,6 +1,7 @@
 // OpenCLBackend convolution and pooling. Convolution is GEMM on a column
 // matrix (kernels/conv.cl builds it, CLBlast multiplies), a chunk of output
-// positions at a time so the workspace stays within conv_workspace_bytes.
+// positions at a time so the workspace stays within conv_workspace_bytes (or
+// holds one output position's columns for the whole batch, when that is larger).
 // CLBlast's own Convgemm does not fit: it wants the batch outermost (N, C, H, W)
 // and does forward only, while neon keeps (C, H, W, N) and needs all three passes.
 // Pooling runs kernels/pool.cl. Everything is enqueued under mutex_ on the one
@@ -112,9 +113,11 @@ void OpenCLBackend::Conv(const ConvArgs& args, ConvPass pass) {
   const int64_t positions = g.p * g.q * g.n;   // its columns: one per (p, q, n)
   // 1x1 filters, stride 1, no padding: the column matrix is src itself.
   const bool direct = g.r == 1 && g.s == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_h == 0 && g.pad_w == 0;
+  // Chunks of whole batches of columns (kernels/conv.cl); at least one output position.
   const int64_t chunk =
       direct ? positions
-             : std::clamp<int64_t>(static_cast<int64_t>(conv_workspace_limit_ / (rows * element)), 1, positions);
+             : g.n * std::clamp<int64_t>(static_cast<int64_t>(conv_workspace_limit_ / (rows * g.n * element)), 1,
+                                         g.p * g.q);
 
   std::lock_guard<std::mutex> lock(mutex_);
   ConvKernels& kernels = ConvProgram(args.dtype, op);
@@ -136,7 +139,7 @@ void OpenCLBackend::Conv(const ConvArgs& args, ConvPass pass) {
     SetArg<cl_long>(kernel, index, begin);
     SetArg<cl_long>(kernel, index, cols);
     SetConvGeometry(kernel, index, g);
-    Launch2D(kernel, GroupLimit(kernel), rows, cols, "clEnqueueNDRangeKernel (im2col)");
+    Launch2D(kernel, GroupLimit(kernel), rows, cols / g.n, "clEnqueueNDRangeKernel (im2col)");
   };
   auto col2im = [&](int64_t begin, int64_t cols) {
     // The input rows this chunk's output rows read.
@@ -154,7 +157,7 @@ void OpenCLBackend::Conv(const ConvArgs& args, ConvPass pass) {
     SetArg<cl_int>(kernel, index, static_cast<cl_int>(h_begin));
     SetArg<cl_int>(kernel, index, static_cast<cl_int>(h_end - h_begin));
     SetConvGeometry(kernel, index, g);
-    Launch2D(kernel, GroupLimit(kernel), g.c * (h_end - h_begin), g.w * g.n, "clEnqueueNDRangeKernel (col2im)");
+    Launch2D(kernel, GroupLimit(kernel), g.c * (h_end - h_begin), g.w, "clEnqueueNDRangeKernel (col2im)");
   };
   for (int64_t begin = 0; begin < positions; begin += chunk) {
     const int64_t cols = std::min(chunk, positions - begin);

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "backends/host_ops.h"
@@ -147,6 +148,32 @@ TEST(OpenCLConv, ManyChunks) {
   CheckConvPasses({3, 9, 8, 2, 2, 7, 7, 2, 2, 1});
   CheckConvPasses({4, 12, 12, 8, 5, 1, 1, 1, 0, 1});   // 1x1 bigger than the workspace
   CheckConvPasses({2, 7, 9, 3, 4, 1, 1, 2, 1, 1});     // 1x1 with stride and padding: im2col
+}
+
+// Threads sharing the backend (and its one workspace), each with its own operands, in
+// float32: every result still matches.
+TEST(OpenCLConv, ThreadsShareTheWorkspace) {
+  OpenCLBackend& be = SmallWorkspaceBackend();
+  const ConvGeometry g = Geometry({3, 8, 8, 4, 5, 3, 3, 1, 1, 1});
+  const size_t src_count = 3 * 8 * 8 * 4, filter_count = 5 * 3 * 3 * 3, dst_count = 5 * 8 * 8 * 4;
+  std::vector<std::thread> threads;
+  for (uint32_t t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      Placed src = Place(be, RandomValues(src_count, -1, 1, 10 + t), DType::kFloat32);
+      Placed filter = Place(be, RandomValues(filter_count, -1, 1, 20 + t), DType::kFloat32);
+      Placed dst = Place(be, std::vector<double>(dst_count), DType::kFloat32);
+      ConvArgs args{DType::kFloat32, g, {src.buffer.get(), kOffset}, {filter.buffer.get(), kOffset},
+                    {dst.buffer.get(), kOffset}};
+      std::vector<double> want(dst_count);
+      host_ops::ConvFprop(g, src.host.data(), filter.host.data(), want.data());
+      for (int round = 0; round < 5; ++round) {
+        be.conv_fprop(args);
+        ExpectClose(Fetch(be, dst, DType::kFloat32, "thread"), want, 1e-7,
+                    "conv_fprop in thread " + std::to_string(t) + " round " + std::to_string(round));
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
 }
 
 struct PoolCase {

@@ -4,7 +4,8 @@
 // of window elements inside the input. The includer defines REAL.
 // Forward: one item per output (global range (N, C * P * Q) rounded up);
 // backward: one item per input element (global (N, C * H * W)), gathering from
-// the windows that contain it, so no two items write the same place.
+// the windows that contain it, so no two items write the same place. Every
+// tensor has fewer than 2^31 elements (host_ops::CheckPool), so indices fit in int.
 
 #define NEON_POOL_GEOMETRY                                                              \
   const int C, const int H, const int W, const int N, const int R, const int S,        \
@@ -14,10 +15,9 @@
 __kernel void neon_max_pool_fprop(__global const REAL* src, const long src_off, __global REAL* dst,
                                   const long dst_off, __global int* argmax, const long argmax_off,
                                   NEON_POOL_GEOMETRY) {
-  const int n = get_global_id(0);
-  const long cpq = get_global_id(1);
-  if (n >= N || cpq >= (long)C * P * Q) return;
-  const int c = (int)(cpq / ((long)P * Q)), p = (int)(cpq / Q % P), q = (int)(cpq % Q);
+  const int n = get_global_id(0), cpq = get_global_id(1);
+  if (n >= N || cpq >= C * P * Q) return;
+  const int c = cpq / (P * Q), p = cpq / Q % P, q = cpq % Q;
   REAL best = 0;
   int chosen = -1;
   for (int r = 0; r < R; ++r) {
@@ -33,8 +33,8 @@ __kernel void neon_max_pool_fprop(__global const REAL* src, const long src_off, 
       }
     }
   }
-  dst[dst_off + cpq * N + n] = best;
-  argmax[argmax_off + cpq * N + n] = chosen;
+  dst[dst_off + (long)cpq * N + n] = best;
+  argmax[argmax_off + (long)cpq * N + n] = chosen;
 }
 
 // The number of window elements inside the input for output (p, q).
@@ -46,10 +46,9 @@ int neon_pool_count(const int p, const int q, NEON_POOL_GEOMETRY) {
 
 __kernel void neon_avg_pool_fprop(__global const REAL* src, const long src_off, __global REAL* dst,
                                   const long dst_off, NEON_POOL_GEOMETRY) {
-  const int n = get_global_id(0);
-  const long cpq = get_global_id(1);
-  if (n >= N || cpq >= (long)C * P * Q) return;
-  const int c = (int)(cpq / ((long)P * Q)), p = (int)(cpq / Q % P), q = (int)(cpq % Q);
+  const int n = get_global_id(0), cpq = get_global_id(1);
+  if (n >= N || cpq >= C * P * Q) return;
+  const int c = cpq / (P * Q), p = cpq / Q % P, q = cpq % Q;
   REAL total = 0;
   for (int h = max(p * stride_h - pad_h, 0); h < min(p * stride_h - pad_h + R, H); ++h) {
     for (int w = max(q * stride_w - pad_w, 0); w < min(q * stride_w - pad_w + S, W); ++w) {
@@ -57,7 +56,7 @@ __kernel void neon_avg_pool_fprop(__global const REAL* src, const long src_off, 
     }
   }
   const int count = neon_pool_count(p, q, C, H, W, N, R, S, P, Q, stride_h, stride_w, pad_h, pad_w);
-  dst[dst_off + cpq * N + n] = count == 0 ? (REAL)0 : total / (REAL)count;
+  dst[dst_off + (long)cpq * N + n] = count == 0 ? (REAL)0 : total / (REAL)count;
 }
 
 // The outputs whose windows contain input row h: p in [*first, *last] (empty when first > last).
@@ -72,10 +71,9 @@ void neon_pool_windows(const int h, const int pad, const int size, const int str
 __kernel void neon_max_pool_bprop(__global const REAL* dst, const long dst_off, __global const int* argmax,
                                   const long argmax_off, __global REAL* src, const long src_off,
                                   NEON_POOL_GEOMETRY) {
-  const int n = get_global_id(0);
-  const long chw = get_global_id(1);
-  if (n >= N || chw >= (long)C * H * W) return;
-  const int c = (int)(chw / ((long)H * W)), h = (int)(chw / W % H), w = (int)(chw % W);
+  const int n = get_global_id(0), chw = get_global_id(1);
+  if (n >= N || chw >= C * H * W) return;
+  const int c = chw / (H * W), h = chw / W % H, w = chw % W;
   int p0, p1, q0, q1;
   neon_pool_windows(h, pad_h, R, stride_h, P, &p0, &p1);
   neon_pool_windows(w, pad_w, S, stride_w, Q, &q0, &q1);
@@ -86,15 +84,14 @@ __kernel void neon_max_pool_bprop(__global const REAL* dst, const long dst_off, 
       if (argmax[argmax_off + out] == h * W + w) total += dst[dst_off + out];
     }
   }
-  src[src_off + chw * N + n] = total;
+  src[src_off + (long)chw * N + n] = total;
 }
 
 __kernel void neon_avg_pool_bprop(__global const REAL* dst, const long dst_off, __global REAL* src,
                                   const long src_off, NEON_POOL_GEOMETRY) {
-  const int n = get_global_id(0);
-  const long chw = get_global_id(1);
-  if (n >= N || chw >= (long)C * H * W) return;
-  const int c = (int)(chw / ((long)H * W)), h = (int)(chw / W % H), w = (int)(chw % W);
+  const int n = get_global_id(0), chw = get_global_id(1);
+  if (n >= N || chw >= C * H * W) return;
+  const int c = chw / (H * W), h = chw / W % H, w = chw % W;
   int p0, p1, q0, q1;
   neon_pool_windows(h, pad_h, R, stride_h, P, &p0, &p1);
   neon_pool_windows(w, pad_w, S, stride_w, Q, &q0, &q1);
@@ -105,5 +102,5 @@ __kernel void neon_avg_pool_bprop(__global const REAL* dst, const long dst_off, 
       total += dst[dst_off + (((long)c * P + p) * Q + q) * N + n] / (REAL)count;
     }
   }
-  src[src_off + chw * N + n] = total;
+  src[src_off + (long)chw * N + n] = total;
 }
