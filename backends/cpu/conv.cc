@@ -32,6 +32,8 @@ std::string Key(const ConvGeometry& g, ConvPass pass) {
 }
 
 // neon's activations (C, H, W, N) as oneDNN's logical (N, C, H, W) with explicit strides.
+// Only reorders read this layout: convolutions on it run oneDNN's reference loops, far
+// slower than a reorder to the blocked layout `any` picks (docs/benchmarks.md).
 memory::desc Activation(int64_t n, int64_t c, int64_t h, int64_t w) {
   return memory::desc({n, c, h, w}, memory::data_type::f32, memory::dims{1, h * w * n, w * n, n});
 }

@@ -1,7 +1,8 @@
 // Convolution on the cpu backend through oneDNN primitives: described with
 // format `any` (oneDNN picks its fastest, blocked layout), created once per
 // geometry and cached (describe -> create -> execute), with reorders between
-// neon's (C, H, W, N) activations and the primitive's layout around each call.
+// neon's (C, H, W, N) activations and the primitive's layout around each call
+// (the output gradient once for both backward passes: RunBackward).
 // float64 has no oneDNN convolution; it runs the reference loops in place.
 #pragma once
 
