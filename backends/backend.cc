@@ -11,6 +11,10 @@ void Backend::conv_bprop_data(const ConvArgs& args) { host_ops::ConvOnHost(*this
 void Backend::conv_bprop_filter(const ConvArgs& args) {
   host_ops::ConvOnHost(*this, args, ConvPass::kBpropFilter, true);
 }
+void Backend::conv_bprop(const ConvArgs& filter_args, const ConvArgs& data_args) {
+  conv_bprop_filter(filter_args);
+  conv_bprop_data(data_args);
+}
 void Backend::pool_fprop(const PoolArgs& args) { host_ops::PoolOnHost(*this, args, false, true); }
 void Backend::pool_bprop(const PoolArgs& args) { host_ops::PoolOnHost(*this, args, true, true); }
 void Backend::batch_norm_fprop(const BatchNormArgs& args) { host_ops::BatchNormOnHost(*this, args, false, true); }

@@ -116,6 +116,9 @@ class Backend {
   virtual void conv_fprop(const ConvArgs& args);         // (optional) dst = conv(src, filter)
   virtual void conv_bprop_data(const ConvArgs& args);    // (optional) src = grad wrt src
   virtual void conv_bprop_filter(const ConvArgs& args);  // (optional) filter = grad wrt filter
+  // (optional) Both backward passes of one step: conv_bprop_filter(filter_args), then
+  // conv_bprop_data(data_args); a backend may share work on the output gradient they both read.
+  virtual void conv_bprop(const ConvArgs& filter_args, const ConvArgs& data_args);
   virtual void pool_fprop(const PoolArgs& args);         // (optional) dst (and argmax) = pool(src)
   virtual void pool_bprop(const PoolArgs& args);         // (optional) src = grad wrt src
   // Batch norm (conv_args.h): the same host default. Layers call these only where supports()

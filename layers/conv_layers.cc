@@ -97,9 +97,11 @@ Tensor Conv::fprop(Tensor inputs, bool inference) {
 
 Tensor Conv::bprop(Tensor error) {
   CheckActivation(error, out_shape, "error");
-  be().conv_bprop_filter(Args(inputs_, dW, error));
-  if (!compute_deltas()) return Tensor();
-  be().conv_bprop_data(Args(deltas, W, error));
+  if (!compute_deltas()) {
+    be().conv_bprop_filter(Args(inputs_, dW, error));
+    return Tensor();
+  }
+  be().conv_bprop(Args(inputs_, dW, error), Args(deltas, W, error));
   return deltas;
 }
 

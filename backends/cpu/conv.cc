@@ -32,6 +32,8 @@ std::string Key(const ConvGeometry& g, ConvPass pass) {
 }
 
 // neon's activations (C, H, W, N) as oneDNN's logical (N, C, H, W) with explicit strides.
+// Only reorders read this layout: convolutions on it run oneDNN's reference loops, far
+// slower than a reorder to the blocked layout `any` picks (docs/benchmarks.md).
 memory::desc Activation(int64_t n, int64_t c, int64_t h, int64_t w) {
   return memory::desc({n, c, h, w}, memory::data_type::f32, memory::dims{1, h * w * n, w * n, n});
 }
@@ -125,52 +127,113 @@ struct ConvPrimitives::Impl {
 ConvPrimitives::ConvPrimitives() : impl_(std::make_unique<Impl>()) {}
 ConvPrimitives::~ConvPrimitives() = default;
 
+namespace {
+
+float* Pointer(const BufferRef& ref) { return reinterpret_cast<float*>(HostBuffer::Data(ref.buffer)) + ref.offset; }
+
+// One call's view of the cached passes: each operand as the primitive reads or writes it,
+// ours when the layouts agree, else the entry's buffer with a reorder in before or out after.
+class Execution {
+ public:
+  explicit Execution(dnnl::engine& engine) : engine_(engine), stream_(engine) {}
+
+  memory In(const memory::desc& user_desc, const BufferRef& ref, const memory::desc& prim_desc, memory& buffer) {
+    memory user(user_desc, engine_, Pointer(ref));
+    if (prim_desc == user_desc) return user;
+    dnnl::reorder(user, buffer).execute(stream_, user, buffer);
+    return buffer;
+  }
+  memory OutTarget(const memory::desc& user_desc, const BufferRef& ref, const memory::desc& prim_desc,
+                   memory& buffer) {
+    return prim_desc == user_desc ? memory(user_desc, engine_, Pointer(ref)) : buffer;
+  }
+  void Out(memory written, const memory::desc& user_desc, const BufferRef& ref) {
+    memory user(user_desc, engine_, Pointer(ref));
+    if (written.get_desc() != user_desc) dnnl::reorder(written, user).execute(stream_, written, user);
+  }
+
+  void Fprop(Entry& e, const ConvArgs& args) {
+    memory src = In(e.src_user, args.src, e.src_prim, e.src_buffer);
+    memory weights = In(e.weights_user, args.filter, e.weights_prim, e.weights_buffer);
+    memory dst = OutTarget(e.dst_user, args.dst, e.dst_prim, e.dst_buffer);
+    e.primitive.execute(stream_, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}});
+    Out(dst, e.dst_user, args.dst);
+  }
+  // diff_dst: the output gradient already in the primitive's layout.
+  void BpropData(Entry& e, const ConvArgs& args, const memory& diff_dst) {
+    memory weights = In(e.weights_user, args.filter, e.weights_prim, e.weights_buffer);
+    memory diff_src = OutTarget(e.src_user, args.src, e.src_prim, e.src_buffer);
+    e.primitive.execute(stream_,
+                        {{DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DIFF_SRC, diff_src}});
+    Out(diff_src, e.src_user, args.src);
+  }
+  void BpropFilter(Entry& e, const ConvArgs& args, const memory& diff_dst) {
+    memory src = In(e.src_user, args.src, e.src_prim, e.src_buffer);
+    memory diff_weights = OutTarget(e.weights_user, args.filter, e.weights_prim, e.weights_buffer);
+    e.primitive.execute(stream_,
+                        {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_DIFF_WEIGHTS, diff_weights}});
+    Out(diff_weights, e.weights_user, args.filter);
+  }
+  memory DiffDst(Entry& e, const ConvArgs& args) { return In(e.dst_user, args.dst, e.dst_prim, e.dst_buffer); }
+
+  void Wait() { stream_.wait(); }
+
+ private:
+  dnnl::engine& engine_;
+  dnnl::stream stream_;
+};
+
+bool SameGeometry(const ConvGeometry& a, const ConvGeometry& b) {
+  return Key(a, ConvPass::kFprop) == Key(b, ConvPass::kFprop);
+}
+
+}  // namespace
+
 void ConvPrimitives::Run(const ConvArgs& args, ConvPass pass, int num_threads) {
-  auto pointer = [](const BufferRef& ref) {
-    return reinterpret_cast<float*>(HostBuffer::Data(ref.buffer)) + ref.offset;
-  };
   std::lock_guard<std::mutex> lock(impl_->mutex);
   OmpThreadsScope threads(num_threads);
   try {
     Entry& entry = impl_->Find(args.geometry, pass);
-    dnnl::engine& engine = impl_->engine;
-    dnnl::stream stream(engine);
-    memory src_user(entry.src_user, engine, pointer(args.src));
-    memory weights_user(entry.weights_user, engine, pointer(args.filter));
-    memory dst_user(entry.dst_user, engine, pointer(args.dst));
-    // The primitive's view of each operand: ours, or its reorder buffer.
-    memory src = entry.src_buffer ? entry.src_buffer : src_user;
-    memory weights = entry.weights_buffer ? entry.weights_buffer : weights_user;
-    memory dst = entry.dst_buffer ? entry.dst_buffer : dst_user;
-    auto reorder_in = [&](memory& user, memory& prim) {
-      if (prim != user) dnnl::reorder(user, prim).execute(stream, user, prim);
-    };
-    auto reorder_out = [&](memory& prim, memory& user) {
-      if (prim != user) dnnl::reorder(prim, user).execute(stream, prim, user);
-    };
+    Execution execution(impl_->engine);
     switch (pass) {
       case ConvPass::kFprop:
-        reorder_in(src_user, src);
-        reorder_in(weights_user, weights);
-        entry.primitive.execute(stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}});
-        reorder_out(dst, dst_user);
+        execution.Fprop(entry, args);
         break;
       case ConvPass::kBpropData:
-        reorder_in(dst_user, dst);
-        reorder_in(weights_user, weights);
-        entry.primitive.execute(stream,
-                                {{DNNL_ARG_DIFF_DST, dst}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DIFF_SRC, src}});
-        reorder_out(src, src_user);
+        execution.BpropData(entry, args, execution.DiffDst(entry, args));
         break;
       case ConvPass::kBpropFilter:
-        reorder_in(src_user, src);
-        reorder_in(dst_user, dst);
-        entry.primitive.execute(stream,
-                                {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, dst}, {DNNL_ARG_DIFF_WEIGHTS, weights}});
-        reorder_out(weights, weights_user);
+        execution.BpropFilter(entry, args, execution.DiffDst(entry, args));
         break;
     }
-    stream.wait();
+    execution.Wait();
+  } catch (const dnnl::error& error) {
+    throw BackendError(std::string("cpu backend: oneDNN convolution failed: ") + error.what());
+  }
+}
+
+void ConvPrimitives::RunBackward(const ConvArgs& filter_args, const ConvArgs& data_args, int num_threads) {
+  const bool shared = SameGeometry(filter_args.geometry, data_args.geometry) &&
+                      filter_args.dst.buffer == data_args.dst.buffer && filter_args.dst.offset == data_args.dst.offset;
+  if (!shared) {
+    Run(filter_args, ConvPass::kBpropFilter, num_threads);
+    Run(data_args, ConvPass::kBpropData, num_threads);
+    return;
+  }
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  OmpThreadsScope threads(num_threads);
+  try {
+    // Find evicts the least recently used entry: the second lookup of data is a hit, so both stay.
+    impl_->Find(data_args.geometry, ConvPass::kBpropData);
+    Entry& filter_entry = impl_->Find(filter_args.geometry, ConvPass::kBpropFilter);
+    Entry& data_entry = impl_->Find(data_args.geometry, ConvPass::kBpropData);
+    Execution execution(impl_->engine);
+    memory diff_dst = execution.DiffDst(filter_entry, filter_args);
+    execution.BpropFilter(filter_entry, filter_args, diff_dst);
+    // The gradient is reordered once when both passes read it in the same layout.
+    if (data_entry.dst_prim != filter_entry.dst_prim) diff_dst = execution.DiffDst(data_entry, data_args);
+    execution.BpropData(data_entry, data_args, diff_dst);
+    execution.Wait();
   } catch (const dnnl::error& error) {
     throw BackendError(std::string("cpu backend: oneDNN convolution failed: ") + error.what());
   }

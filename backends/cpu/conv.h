@@ -1,7 +1,8 @@
 // Convolution on the cpu backend through oneDNN primitives: described with
 // format `any` (oneDNN picks its fastest, blocked layout), created once per
 // geometry and cached (describe -> create -> execute), with reorders between
-// neon's (C, H, W, N) activations and the primitive's layout around each call.
+// neon's (C, H, W, N) activations and the primitive's layout around each call
+// (the output gradient once for both backward passes: RunBackward).
 // float64 has no oneDNN convolution; it runs the reference loops in place.
 #pragma once
 
@@ -17,6 +18,8 @@ class ConvPrimitives {
   ~ConvPrimitives();
   // Runs one pass (arguments already checked) with the backend's threads.
   void Run(const ConvArgs& args, ConvPass pass, int num_threads);
+  // Both backward passes; when they read the same output gradient it is reordered once.
+  void RunBackward(const ConvArgs& filter_args, const ConvArgs& data_args, int num_threads);
 
  private:
   struct Impl;

@@ -125,12 +125,16 @@ bool CpuBackend::supports(std::string_view feature) const {
          feature == "batch_norm_bprop";
 }
 
-void CpuBackend::Conv(const ConvArgs& args, ConvPass pass) {
+void CpuBackend::CheckConvArgs(const ConvArgs& args, ConvPass pass) const {
   static const char* const kNames[] = {"conv_fprop", "conv_bprop_data", "conv_bprop_filter"};
   host_ops::CheckConv(args, kNames[static_cast<int>(pass)]);
   CheckOwned(args.src.buffer, kNames[static_cast<int>(pass)]);
   CheckOwned(args.filter.buffer, kNames[static_cast<int>(pass)]);
   CheckOwned(args.dst.buffer, kNames[static_cast<int>(pass)]);
+}
+
+void CpuBackend::Conv(const ConvArgs& args, ConvPass pass) {
+  CheckConvArgs(args, pass);
   if (args.dtype == DType::kFloat64) {
     host_ops::ConvOnHost(*this, args, pass, false);  // oneDNN has no float64 convolution
     return;
@@ -141,6 +145,16 @@ void CpuBackend::Conv(const ConvArgs& args, ConvPass pass) {
 void CpuBackend::conv_fprop(const ConvArgs& args) { Conv(args, ConvPass::kFprop); }
 void CpuBackend::conv_bprop_data(const ConvArgs& args) { Conv(args, ConvPass::kBpropData); }
 void CpuBackend::conv_bprop_filter(const ConvArgs& args) { Conv(args, ConvPass::kBpropFilter); }
+
+void CpuBackend::conv_bprop(const ConvArgs& filter_args, const ConvArgs& data_args) {
+  if (filter_args.dtype == DType::kFloat64 || data_args.dtype == DType::kFloat64) {
+    Backend::conv_bprop(filter_args, data_args);
+    return;
+  }
+  CheckConvArgs(filter_args, ConvPass::kBpropFilter);
+  CheckConvArgs(data_args, ConvPass::kBpropData);
+  conv_->RunBackward(filter_args, data_args, num_threads_);
+}
 
 void CpuBackend::Pool(const PoolArgs& args, bool bprop) {
   const char* op = bprop ? "pool_bprop" : "pool_fprop";

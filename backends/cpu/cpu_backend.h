@@ -41,6 +41,7 @@ class CpuBackend final : public Backend {
   void conv_fprop(const ConvArgs& args) override;
   void conv_bprop_data(const ConvArgs& args) override;
   void conv_bprop_filter(const ConvArgs& args) override;
+  void conv_bprop(const ConvArgs& filter_args, const ConvArgs& data_args) override;
   void pool_fprop(const PoolArgs& args) override;
   void pool_bprop(const PoolArgs& args) override;
   void batch_norm_fprop(const BatchNormArgs& args) override;
@@ -52,6 +53,7 @@ class CpuBackend final : public Backend {
  private:
   void CheckOwned(const Buffer* buffer, const char* what) const;
 
+  void CheckConvArgs(const ConvArgs& args, ConvPass pass) const;
   void Conv(const ConvArgs& args, ConvPass pass);
   void Pool(const PoolArgs& args, bool bprop);
   void BatchNorm(const BatchNormArgs& args, bool bprop);

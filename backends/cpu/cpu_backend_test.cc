@@ -1,6 +1,7 @@
 // The cpu backend against straightforward float64 loops over core/scalar_ops.h
 // and core/philox.h: every elementwise op, broadcast and strided operands,
-// reductions on every axis, thread-count independence, kRand, fill_random, GEMM.
+// reductions on every axis, thread-count independence, kRand, fill_random, GEMM,
+// convolution's combined backward pass.
 #include "backends/cpu/cpu_backend.h"
 
 #include <gtest/gtest.h>
@@ -490,6 +491,43 @@ TEST_F(CpuBackendTest, GemmMatchesDoubleLoops) {
       {200, 150, 300, 1, false, false, 1.0, 0.0, 0}, {1, 1, 1, 1, false, false, 3.0, 2.0, 0}};
   for (DType dtype : {kF32, kF64})
     for (const GemmCase& g : cases) CheckGemm(be_, dtype, g);
+}
+
+// ---- convolution
+
+// conv_bprop runs both backward passes, reordering a gradient they share once: it must
+// give what the two passes give separately, with one gradient or with two different ones.
+TEST_F(CpuBackendTest, ConvBpropMatchesSeparatePasses) {
+  ConvGeometry g;
+  g.n = 5, g.c = 17, g.h = 7, g.w = 6, g.k = 20, g.r = 3, g.s = 3, g.pad_h = 1, g.pad_w = 1;
+  g.p = ConvOutputSize(g.h, g.r, g.pad_h, g.stride_h, g.dilation_h);
+  g.q = ConvOutputSize(g.w, g.s, g.pad_w, g.stride_w, g.dilation_w);
+  const size_t src_size = g.c * g.h * g.w * g.n, filter_size = g.k * g.c * g.r * g.s, dst_size = g.k * g.p * g.q * g.n;
+  Array src = Upload(be_, RandomValues(src_size, -1, 1, 1), kF32);
+  Array filter = Upload(be_, RandomValues(filter_size, -1, 1, 2), kF32);
+  Array gradient = Upload(be_, RandomValues(dst_size, -1, 1, 3), kF32);
+  Array other_gradient = Upload(be_, RandomValues(dst_size, -1, 1, 4), kF32);
+  auto args = [&](const Array& a_src, const Array& a_filter, const Array& a_dst) {
+    ConvArgs a;
+    a.geometry = g;
+    a.src = {a_src.buffer.get(), 0};
+    a.filter = {a_filter.buffer.get(), 0};
+    a.dst = {a_dst.buffer.get(), 0};
+    return a;
+  };
+  for (const Array* data_gradient : {&gradient, &other_gradient}) {
+    Array filter_grad = Upload(be_, std::vector<double>(filter_size, 0.0), kF32);
+    Array src_grad = Upload(be_, std::vector<double>(src_size, 0.0), kF32);
+    be_.conv_bprop(args(src, filter_grad, gradient), args(src_grad, filter, *data_gradient));
+    Array expected_filter_grad = Upload(be_, std::vector<double>(filter_size, 0.0), kF32);
+    Array expected_src_grad = Upload(be_, std::vector<double>(src_size, 0.0), kF32);
+    be_.conv_bprop_filter(args(src, expected_filter_grad, gradient));
+    be_.conv_bprop_data(args(expected_src_grad, filter, *data_gradient));
+    const char* what = data_gradient == &gradient ? "one gradient" : "two gradients";
+    EXPECT_EQ(Download(*filter_grad.buffer, kF32, filter_size), Download(*expected_filter_grad.buffer, kF32, filter_size))
+        << what;
+    EXPECT_EQ(Download(*src_grad.buffer, kF32, src_size), Download(*expected_src_grad.buffer, kF32, src_size)) << what;
+  }
 }
 
 // ---- errors and info

@@ -72,7 +72,9 @@ std::vector<uint64_t> RandParams(const FusedKernel& kernel, const std::vector<do
 }  // namespace
 
 OpenCLBackend::OpenCLBackend(const OpenCLOptions& options)
-    : force_packed_args_(options.force_packed_args), force_tree_reductions_(options.force_tree_reductions) {
+    : force_packed_args_(options.force_packed_args),
+      force_tree_reductions_(options.force_tree_reductions),
+      conv_workspace_limit_(options.conv_workspace_bytes) {
   std::vector<opencl::DeviceRecord> devices = opencl::EnumerateDevices();
   device_ = opencl::SelectDevice(devices, options.device_index);
   max_parameter_bytes_ = std::min(device_.max_parameter_bytes, options.max_parameter_bytes.value_or(SIZE_MAX));
@@ -206,6 +208,13 @@ void OpenCLBackend::Launch2D(cl_kernel kernel, size_t group_limit, int64_t rows,
   local[1] = Pow2Floor(local[1]);
   size_t global[2] = {RoundUp(static_cast<size_t>(cols), local[0]), RoundUp(static_cast<size_t>(rows), local[1])};
   CheckCl(clEnqueueNDRangeKernel(queue_.get(), kernel, 2, nullptr, global, local, 0, nullptr, nullptr), what);
+}
+
+size_t OpenCLBackend::GroupLimit(cl_kernel kernel) const {
+  size_t limit = 0;
+  CheckCl(clGetKernelWorkGroupInfo(kernel, device_.device, CL_KERNEL_WORK_GROUP_SIZE, sizeof limit, &limit, nullptr),
+          "clGetKernelWorkGroupInfo");
+  return std::max<size_t>(1, std::min<size_t>({limit, device_.max_work_group_size, 256}));
 }
 
 void OpenCLBackend::run(const FusedKernel& kernel, const KernelArgs& args) {

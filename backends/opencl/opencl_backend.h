@@ -1,7 +1,8 @@
 // The OpenCL backend: any OpenCL 1.2+ device through the ICD loader. Fused
 // kernels are rendered to OpenCL C (kernel_renderer.h), built once and cached
 // (program_cache.h); GEMM runs through CLBlast; random fills use the Philox
-// helpers in kernels/philox.cl.
+// helpers in kernels/philox.cl; convolution is im2col / col2im (kernels/conv.cl)
+// plus CLBlast GEMM, pooling runs kernels/pool.cl (opencl_conv.cc).
 #pragma once
 
 #include <map>
@@ -27,6 +28,7 @@ struct OpenCLOptions {
   bool force_tree_reductions = false;     // work-group tree reductions on CPU devices too (tests)
   // Lowers the device's CL_DEVICE_MAX_PARAMETER_SIZE (tests: an embedded-profile device, 256).
   std::optional<size_t> max_parameter_bytes;
+  size_t conv_workspace_bytes = size_t{64} << 20;   // bound of the im2col column matrix (at least one position x batch)
 };
 
 // A cl_mem owned by an OpenCLBackend.
@@ -57,6 +59,13 @@ class OpenCLBackend final : public Backend {
   // Packed arguments (a pointer per input) within the device's CL_DEVICE_MAX_PARAMETER_SIZE.
   int max_kernel_inputs() const override { return max_kernel_inputs_; }
 
+  bool supports(std::string_view feature) const override;
+  void conv_fprop(const ConvArgs& args) override;
+  void conv_bprop_data(const ConvArgs& args) override;
+  void conv_bprop_filter(const ConvArgs& args) override;
+  void pool_fprop(const PoolArgs& args) override;
+  void pool_bprop(const PoolArgs& args) override;
+
   // The device, context and queue (for direct CLBlast calls in benchmarks).
   const opencl::DeviceRecord& device() const { return device_; }
   cl_context context() const { return context_.get(); }
@@ -86,9 +95,23 @@ class OpenCLBackend final : public Backend {
     opencl::KernelHandle uniform, bernoulli, scatter;
   };
 
+  struct ConvKernels {   // kernels/conv.cl and kernels/pool.cl for one dtype
+    opencl::ProgramHandle program;
+    opencl::KernelHandle im2col, col2im, max_pool_fprop, avg_pool_fprop, max_pool_bprop, avg_pool_bprop;
+  };
+
   CompiledKernel& Compiled(const FusedKernel& kernel);
   RandomKernels& RandomProgram(DType dtype);
+  ConvKernels& ConvProgram(DType dtype, const char* op);
+  void Conv(const ConvArgs& args, ConvPass pass);
+  void Pool(const PoolArgs& args, bool bprop);
+  // The conv workspace, grown to at least `bytes` (callers hold mutex_).
+  cl_mem ConvWorkspace(size_t bytes);
+  // Enqueues a validated, non-empty GEMM on the queue (callers hold mutex_).
+  void EnqueueGemm(const GemmArgs& args);
   void Launch2D(cl_kernel kernel, size_t group_limit, int64_t rows, int64_t cols, const char* what);
+  // Work-group size cap of a hand-written kernel: min(kernel, device, 256).
+  size_t GroupLimit(cl_kernel kernel) const;
 
   opencl::DeviceRecord device_;
   size_t max_parameter_bytes_ = 0;   // the device's, or the lower test override
@@ -104,6 +127,11 @@ class OpenCLBackend final : public Backend {
   std::map<DType, RandomKernels> random_;
   // All-axes reductions: one value (and index) per first-stage work-group.
   std::shared_ptr<Buffer> partial_values_, partial_indices_;
+  size_t conv_workspace_limit_;
+  std::map<DType, ConvKernels> conv_;
+  // The im2col column matrix, reused by every convolution (OpenCL keeps a replaced
+  // buffer alive until the kernels queued on it have run).
+  std::shared_ptr<Buffer> conv_workspace_;
 };
 
 // The OpenCL backend on device `device_index` (-1: the best device). BackendError

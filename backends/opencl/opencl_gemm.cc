@@ -48,7 +48,7 @@ void OpenCLBackend::gemm(const GemmArgs& args) {
   CheckGemmOperand(args.b, args.dtype, args.k, args.n, args.batch, "gemm: B");
   CheckGemmOperand(args.c, args.dtype, args.m, args.n, args.batch, "gemm: C");
   if (args.m == 0 || args.n == 0 || args.batch == 0) return;
-  cl_mem a = Mem(*args.a.buffer), b = Mem(*args.b.buffer), c = Mem(*args.c.buffer);
+  for (const MatrixRef* operand : {&args.a, &args.b, &args.c}) Mem(*operand->buffer);   // ArgumentError if foreign
   if (args.k == 0) {
     // op(A) op(B) is empty: C = beta C (C ignored when beta == 0), as a fused kernel per batch entry.
     FusedKernel scale;
@@ -69,6 +69,11 @@ void OpenCLBackend::gemm(const GemmArgs& args) {
     return;
   }
   std::lock_guard<std::mutex> lock(mutex_);
+  EnqueueGemm(args);
+}
+
+void OpenCLBackend::EnqueueGemm(const GemmArgs& args) {
+  cl_mem a = Mem(*args.a.buffer), b = Mem(*args.b.buffer), c = Mem(*args.c.buffer);
   clblast::StatusCode status = args.dtype == DType::kFloat32 ? CallClblast<float>(args, a, b, c, queue_.get())
                                                              : CallClblast<double>(args, a, b, c, queue_.get());
   if (status != clblast::StatusCode::kSuccess) {

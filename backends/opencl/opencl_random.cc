@@ -148,11 +148,7 @@ void OpenCLBackend::fill_random(const RandomArgs& args) {
       break;
     }
   }
-  size_t limit = 0;
-  CheckCl(clGetKernelWorkGroupInfo(kernel, device_.device, CL_KERNEL_WORK_GROUP_SIZE, sizeof limit, &limit, nullptr),
-          "clGetKernelWorkGroupInfo");
-  Launch2D(kernel, std::max<size_t>(1, std::min<size_t>({limit, device_.max_work_group_size, 256})), args.rows,
-           args.cols, "clEnqueueNDRangeKernel (fill_random)");
+  Launch2D(kernel, GroupLimit(kernel), args.rows, args.cols, "clEnqueueNDRangeKernel (fill_random)");
 }
 
 }  // namespace neon
