@@ -64,7 +64,9 @@ std::vector<double> Fetch(Backend& be, const Placed& placed, DType dtype, const 
   const double sentinel = opencl_test::AsStored({kSentinel}, dtype)[0];
   const size_t count = placed.host.size();
   for (size_t e = 0; e < all.size(); ++e) {
-    if (e < kOffset || e >= kOffset + count) EXPECT_EQ(all[e], sentinel) << what << ": wrote outside, element " << e;
+    if (e < kOffset || e >= kOffset + count) {
+      EXPECT_EQ(all[e], sentinel) << what << ": wrote outside, element " << e;
+    }
   }
   return {all.begin() + kOffset, all.begin() + kOffset + static_cast<int64_t>(count)};
 }
