@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "graph/expr.h"
 #include "graph/plan_cache.h"
+#include "tools/bench/bench_main.h"
 
 namespace neon {
 namespace {
@@ -95,11 +96,4 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace neon
 
-int main(int argc, char** argv) {
-  try {
-    return neon::Main(argc, argv);
-  } catch (const neon::Error& error) {
-    std::fprintf(stderr, "plan_cache_soak: %s\n", error.what());
-    return 2;
-  }
-}
+int main(int argc, char** argv) { return neon::bench::RunMain("plan_cache_soak", neon::Main, argc, argv); }

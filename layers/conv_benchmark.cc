@@ -20,6 +20,7 @@
 #include "core/error.h"
 #include "graph/random_stream.h"
 #include "layers/model.h"
+#include "tools/bench/bench_main.h"
 
 namespace neon {
 namespace {
@@ -194,11 +195,4 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace neon
 
-int main(int argc, char** argv) {
-  try {
-    return neon::Main(argc, argv);
-  } catch (const neon::Error& error) {
-    std::fprintf(stderr, "conv_benchmark: %s\n", error.what());
-    return 2;
-  }
-}
+int main(int argc, char** argv) { return neon::bench::RunMain("conv_benchmark", neon::Main, argc, argv); }
