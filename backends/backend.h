@@ -126,6 +126,13 @@ class Backend {
   virtual void batch_norm_fprop(const BatchNormArgs& args);  // (optional) dst (and batch mean, var) = bn(src)
   virtual void batch_norm_bprop(const BatchNormArgs& args);  // (optional) diff_src, diff_gamma, diff_beta
 
+  // (optional) The backend's own layout for (C, H, W, N) activations (ActivationLayout::kDevice):
+  // 0 when it has none (the default), else the channel block it needs: conv, pool and
+  // batch-norm operands with C a multiple of it may be in that layout, which has the same
+  // byte size as neon's. Layers exchange activations in it only between these ops, so the
+  // layout conversions of a chain of them happen at its ends (layers/device_layout.h).
+  virtual int64_t device_layout_block(DType dtype) const { return 0; }
+
   // ---- identity (not virtual) ----
 
   // The name in messages: the registry name and which backend object of this process it

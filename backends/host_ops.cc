@@ -243,9 +243,21 @@ std::string Geometry(const ConvGeometry& g) {
          std::to_string(g.p) + ", " + std::to_string(g.q) + ", " + std::to_string(g.n) + ")";
 }
 
+void CheckLayout(ActivationLayout layout, int64_t channels, int64_t device_block, const std::string& what) {
+  if (layout == ActivationLayout::kNeon) return;
+  if (layout != ActivationLayout::kDevice) throw ArgumentError(what + ": unknown activation layout");
+  if (device_block <= 0) {
+    throw ArgumentError(what + " is in the device layout, which this backend (or its host path) does not offer");
+  }
+  if (channels % device_block != 0) {
+    throw ArgumentError(what + " is in the device layout with " + std::to_string(channels) +
+                        " channels, which must be a multiple of " + std::to_string(device_block));
+  }
+}
+
 }  // namespace
 
-void CheckConv(const ConvArgs& args, const char* op) {
+void CheckConv(const ConvArgs& args, const char* op, int64_t device_block) {
   const ConvGeometry& g = args.geometry;
   CheckDType(args.dtype, op);
   bool steps_ok = g.stride_h >= 1 && g.stride_w >= 1 && g.dilation_h >= 1 && g.dilation_w >= 1 && g.pad_h >= 0 &&
@@ -261,9 +273,11 @@ void CheckConv(const ConvArgs& args, const char* op) {
   CheckOperand(args.src, Count({g.c, g.h, g.w, g.n}, op), size, std::string(op) + " src");
   CheckOperand(args.filter, Count({g.k, g.c, g.r, g.s}, op), size, std::string(op) + " filter");
   CheckOperand(args.dst, Count({g.k, g.p, g.q, g.n}, op), size, std::string(op) + " dst");
+  CheckLayout(args.src_layout, g.c, device_block, std::string(op) + " src");
+  CheckLayout(args.dst_layout, g.k, device_block, std::string(op) + " dst");
 }
 
-void CheckPool(const PoolArgs& args, const char* op) {
+void CheckPool(const PoolArgs& args, const char* op, int64_t device_block) {
   const PoolGeometry& g = args.geometry;
   CheckDType(args.dtype, op);
   bool ok = g.stride_h >= 1 && g.stride_w >= 1 && g.pad_h >= 0 && g.pad_w >= 0 && g.pad_h < g.r && g.pad_w < g.s &&
@@ -277,9 +291,11 @@ void CheckPool(const PoolArgs& args, const char* op) {
   CheckOperand(args.src, Count({g.c, g.h, g.w, g.n}, op), size, std::string(op) + " src");
   CheckOperand(args.dst, Count({g.c, g.p, g.q, g.n}, op), size, std::string(op) + " dst");
   if (args.op == PoolOp::kMax) CheckOperand(args.argmax, Count({g.c, g.p, g.q, g.n}, op), 4, std::string(op) + " argmax");
+  CheckLayout(args.src_layout, g.c, device_block, std::string(op) + " src");
+  CheckLayout(args.dst_layout, g.c, device_block, std::string(op) + " dst");
 }
 
-void CheckBatchNorm(const BatchNormArgs& args, bool bprop) {
+void CheckBatchNorm(const BatchNormArgs& args, bool bprop, int64_t device_block) {
   const char* op = bprop ? "batch_norm_bprop" : "batch_norm_fprop";
   CheckDType(args.dtype, op);
   if (!(args.epsilon > 0.0) || !std::isfinite(args.epsilon)) {
@@ -302,6 +318,11 @@ void CheckBatchNorm(const BatchNormArgs& args, bool bprop) {
   } else {
     operand(args.beta, args.channels, "beta");
     operand(args.dst, count, "dst");
+  }
+  CheckLayout(args.layout, args.channels, device_block, std::string(op) + " activations");
+  if (args.layout == ActivationLayout::kDevice && (args.batch < 1 || args.elements % args.batch != 0)) {
+    throw ArgumentError(std::string(op) + ": batch " + std::to_string(args.batch) + " does not divide the " +
+                        std::to_string(args.elements) + " elements per channel of device-layout activations");
   }
 }
 

@@ -32,11 +32,13 @@ void BatchNormBprop(const BatchNormArgs& args, const double* src, const double* 
                     const double* var, const double* diff_dst, double* diff_src, double* diff_gamma,
                     double* diff_beta);
 
-// Checks geometry (sizes >= 1, output sizes consistent) and that every operand fits its
-// buffer; throws ArgumentError naming the op and the numbers.
-void CheckConv(const ConvArgs& args, const char* op);
-void CheckPool(const PoolArgs& args, const char* op);
-void CheckBatchNorm(const BatchNormArgs& args, bool bprop);
+// Checks geometry (sizes >= 1, output sizes consistent), that every operand fits its
+// buffer, and that operands in the device layout have a channel count that is a multiple of
+// `device_block` (the caller's Backend::device_layout_block; 0: no device layout, as on the
+// host paths); throws ArgumentError naming the op and the numbers.
+void CheckConv(const ConvArgs& args, const char* op, int64_t device_block = 0);
+void CheckPool(const PoolArgs& args, const char* op, int64_t device_block = 0);
+void CheckBatchNorm(const BatchNormArgs& args, bool bprop, int64_t device_block = 0);
 
 // The default implementations: through copy_out / copy_in on `backend`. `warn` prints,
 // once per op and process, that `backend` runs the op on the host.

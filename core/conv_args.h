@@ -12,6 +12,12 @@ namespace neon {
 
 class Buffer;
 
+// How a (C, H, W, N) activation operand is laid out in its buffer.
+enum class ActivationLayout : uint8_t {
+  kNeon,    // neon's (C, H, W, N), batch innermost: what op-trees, host copies and every backend read
+  kDevice,  // the backend's own layout, offered by Backend::device_layout_block(); the same byte size
+};
+
 // A contiguous tensor in a device buffer (offset in elements).
 struct BufferRef {
   Buffer* buffer = nullptr;
@@ -45,6 +51,8 @@ struct ConvArgs {
   BufferRef src;     // (C, H, W, N)
   BufferRef filter;  // (K, C, R, S)
   BufferRef dst;     // (K, P, Q, N)
+  ActivationLayout src_layout = ActivationLayout::kNeon;  // of src (or its gradient)
+  ActivationLayout dst_layout = ActivationLayout::kNeon;  // of dst (or its gradient)
 };
 
 enum class PoolOp : uint8_t {
@@ -69,7 +77,9 @@ struct PoolArgs {
   PoolGeometry geometry;
   BufferRef src;     // (C, H, W, N)
   BufferRef dst;     // (C, P, Q, N)
-  BufferRef argmax;  // (C, P, Q, N) int32, kMax only
+  BufferRef argmax;  // (C, P, Q, N) int32, kMax only; its contents are the backend's own in the device layout
+  ActivationLayout src_layout = ActivationLayout::kNeon;
+  ActivationLayout dst_layout = ActivationLayout::kNeon;
 };
 
 // Batch normalisation per channel over activations seen as (C, E): E = H * W * N for conv
@@ -87,6 +97,10 @@ struct BatchNormArgs {
   int64_t elements = 1;           // E, per channel
   double epsilon = 1e-3;
   bool inference = false;         // fprop only
+  // kDevice: every (C, E) operand holds (C, H, W, N) activations with E = H * W * N in the
+  // backend's own layout; `batch` is N then.
+  ActivationLayout layout = ActivationLayout::kNeon;
+  int64_t batch = 0;
   BufferRef src;                  // (C, E)
   BufferRef dst;                  // (C, E), fprop
   BufferRef gamma, beta;          // (C)

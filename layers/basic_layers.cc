@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "layers/batch_norm.h"
+#include "layers/device_layout.h"
 
 namespace neon {
 
@@ -214,6 +215,7 @@ Layer& Sequential::configure(const Shape& in_obj) {
 }
 
 void Sequential::allocate() {
+  ChooseDeviceLayouts(layers_, device_layout_);
   for (size_t i = 0; i < layers_.size(); ++i) {
     layers_[i]->set_compute_deltas(i > 0 || compute_deltas());
     layers_[i]->allocate();

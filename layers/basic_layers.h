@@ -47,6 +47,9 @@ class Activation : public Layer {
   Tensor fprop(Tensor inputs, bool inference = false) override;
   Tensor bprop(Tensor error) override;
   std::string kind() const override { return "Activation"; }
+  DeviceLayoutRole device_layout_role() const override {
+    return transform_->elementwise() ? DeviceLayoutRole::kPreserves : DeviceLayoutRole::kNone;
+  }
   const Transform& transform() const { return *transform_; }
   // Set by the model when the cost's gradient already includes this transform's
   // (Softmax + CrossEntropyMulti): bprop then passes the error through.
@@ -107,9 +110,15 @@ class Sequential : public Layer {
   std::vector<Param> states() override;
   std::string kind() const override { return "Sequential"; }
   const std::vector<std::shared_ptr<Layer>>& layers() const { return layers_; }
+  // Whether allocate may keep activations in the backend's own layout inside chains of
+  // conv, pooling, batch-norm and elementwise layers (layers/device_layout.h); on by default.
+  // Off: every activation is in neon's layout (for comparing, or reading `outputs` of inner layers).
+  void set_device_layout(bool allowed) { device_layout_ = allowed; }
+  bool device_layout() const { return device_layout_; }
 
  private:
   std::vector<std::shared_ptr<Layer>> layers_;
+  bool device_layout_ = true;
 };
 
 struct AffineOptions {

@@ -60,6 +60,13 @@ bool BatchNorm::Native(const char* feature, const Tensor& activation) const {
   return be().supports(feature) && x.is_contiguous() && activation.is_contiguous();
 }
 
+void BatchNorm::CheckDeviceLayout(bool native) const {
+  if (in_layout == ActivationLayout::kDevice && !native) {
+    throw BackendError("layer '" + name + "' (BatchNorm): activations in the device layout of backend '" +
+                       be().info().name + "', which does not run batch norm natively on them");
+  }
+}
+
 BatchNormArgs BatchNorm::Args(const Tensor& mean, const Tensor& var) const {
   BatchNormArgs args;
   args.dtype = dtype();
@@ -72,6 +79,8 @@ BatchNormArgs BatchNorm::Args(const Tensor& mean, const Tensor& var) const {
   args.beta = Operand(beta);
   args.mean = Operand(mean);
   args.var = Operand(var);
+  args.layout = in_layout;  // the same at the output (a kPreserves layer)
+  args.batch = batch_size();
   return args;
 }
 
@@ -79,6 +88,7 @@ Tensor BatchNorm::fprop(Tensor inputs, bool inference) {
   CheckReady("fprop");
   init_buffers(inputs);
   bool native = Native("batch_norm_fprop", x);
+  CheckDeviceLayout(native);
   if (inference && !native) return fprop_inference(inputs);
   if (inference) {
     BatchNormArgs args = Args(gmean, gvar);
@@ -105,7 +115,9 @@ Tensor BatchNorm::fprop(Tensor inputs, bool inference) {
 Tensor BatchNorm::bprop(Tensor error) {
   CheckActivation(error, out_shape, "error");
   Tensor e = error.reshape({nfm, -1});
-  if (Native("batch_norm_bprop", e)) {
+  bool native = Native("batch_norm_bprop", e);
+  CheckDeviceLayout(native);
+  if (native) {
     BatchNormArgs args = Args(xmean_, xvar_);
     args.diff_dst = Operand(e);
     args.diff_src = Operand(e);  // in place, as the op-tree version

@@ -12,6 +12,7 @@
 
 #include <optional>
 #include <string>
+#include <typeinfo>
 #include <vector>
 
 #include "layers/layer.h"
@@ -29,6 +30,11 @@ class BatchNorm : public Layer {
   std::vector<Param> params() override;   // beta, gamma (neon's order)
   std::vector<Param> states() override;   // gmean, gvar
   std::string kind() const override { return "BatchNorm"; }
+  // In a device-layout chain only as itself: a subclass (the seed's BatchNormAutodiff)
+  // computes with op-trees, which read neon's layout.
+  DeviceLayoutRole device_layout_role() const override {
+    return typeid(*this) == typeid(BatchNorm) ? DeviceLayoutRole::kPreserves : DeviceLayoutRole::kNone;
+  }
 
   // x and y: the input and output seen as (nfm, -1); remade when the input buffer changes.
   void init_buffers(const Tensor& inputs);
@@ -52,6 +58,8 @@ class BatchNorm : public Layer {
  private:
   // Whether the backend runs `feature` natively on x and this activation (both contiguous).
   bool Native(const char* feature, const Tensor& activation) const;
+  // BackendError when the activations are in the device layout but the op is not native.
+  void CheckDeviceLayout(bool native) const;
   // The op's operands for x, y, gamma, beta and the given statistics.
   BatchNormArgs Args(const Tensor& mean, const Tensor& var) const;
 };

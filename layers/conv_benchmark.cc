@@ -106,6 +106,34 @@ double DirectOneDnnBatchNormSeconds(int reps) {
   });
 }
 
+// Max pooling 2x2 stride 2 forward (training, with its workspace) + backward with oneDNN
+// alone on the conv activations in nChw16c.
+double DirectOneDnnPoolSeconds(int reps) {
+  using namespace dnnl;
+  engine eng(engine::kind::cpu, 0);
+  stream s(eng);
+  memory::desc src_desc({kN, kC, kH, kW}, memory::data_type::f32, memory::format_tag::nChw16c);
+  memory::desc dst_desc({kN, kC, kH / 2, kW / 2}, memory::data_type::f32, memory::format_tag::nChw16c);
+  pooling_forward::primitive_desc fpd({prop_kind::forward_training, algorithm::pooling_max, src_desc, dst_desc, {2, 2},
+                                       {2, 2}, {0, 0}, {0, 0}},
+                                      eng);
+  pooling_backward::primitive_desc bpd({algorithm::pooling_max, src_desc, dst_desc, {2, 2}, {2, 2}, {0, 0}, {0, 0}},
+                                       eng, fpd);
+  memory src(src_desc, eng), dst(dst_desc, eng), workspace(fpd.workspace_desc(), eng);
+  memory diff_dst(dst_desc, eng), diff_src(src_desc, eng);
+  for (memory* m : {&src, &diff_dst}) {
+    float* values = static_cast<float*>(m->get_data_handle());
+    for (size_t i = 0; i < m->get_desc().get_size() / sizeof(float); ++i) values[i] = 0.01f * static_cast<float>(i % 97);
+  }
+  pooling_forward forward(fpd);
+  pooling_backward backward(bpd);
+  return MedianSeconds(reps, [&] {
+    forward.execute(s, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}, {DNNL_ARG_WORKSPACE, workspace}});
+    backward.execute(s, {{DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_DIFF_SRC, diff_src}, {DNNL_ARG_WORKSPACE, workspace}});
+    s.wait();
+  });
+}
+
 int Main(int argc, char** argv) {
   std::string spec = "cpu";
   int reps = 11;
@@ -126,47 +154,57 @@ int Main(int argc, char** argv) {
   std::unique_ptr<Backend> be = CreateBackend(spec);
   SetSeed(*be, 1);
 
-  // The conv layer, its first layer's input error computed too (as in a deep network).
-  auto conv = std::make_shared<Conv>(3, 3, kK, std::make_shared<Kaiming>(), ConvOptions::Square(1, 1), "conv");
-  auto root = std::make_shared<Sequential>(std::vector<std::shared_ptr<Layer>>{conv}, "net");
-  root->set_context({be.get(), kN, DType::kFloat32});
-  root->configure({kC, kH, kW});
-  root->allocate();
   Tensor x = empty(*be, {kC, kH, kW, kN});
   x.fill_random(Distribution::kUniform, -1.0, 1.0);
   Tensor error = empty(*be, {kK, kH, kW, kN});
   error.fill_random(Distribution::kUniform, -1.0, 1.0);
-  double layer = MedianSeconds(reps, [&] {
-    root->fprop(x);
-    root->bprop(error);
-    be->synchronize();
-  });
 
-  auto pool = std::make_shared<Pooling>(2, 2, "max", ConvOptions::Square(2), "pool");
-  auto pool_root = std::make_shared<Sequential>(std::vector<std::shared_ptr<Layer>>{pool}, "pooling");
-  pool_root->set_context({be.get(), kN, DType::kFloat32});
-  pool_root->configure({kC, kH, kW});
-  pool_root->allocate();
-  Tensor pool_error = empty(*be, {kC, kH / 2, kW / 2, kN});
-  pool_error.fill(0.5);
-  double pooling = MedianSeconds(reps, [&] {
-    pool_root->fprop(x);
-    pool_root->bprop(pool_error);
-    be->synchronize();
-  });
-
-  auto bn = std::make_shared<BatchNorm>(0.9, 1e-5, "bn");
-  auto bn_root = std::make_shared<Sequential>(std::vector<std::shared_ptr<Layer>>{bn}, "batchnorm");
-  bn_root->set_context({be.get(), kN, DType::kFloat32});
-  bn_root->configure({kC, kH, kW});
-  bn_root->allocate();
-  Tensor bn_error = empty(*be, {kC, kH, kW, kN});
-  double batchnorm = MedianSeconds(reps, [&] {
-    bn_root->fprop(x);
-    bn_error.assign(error);  // bprop works in place on its error
-    bn_root->bprop(bn_error);
-    be->synchronize();
-  });
+  // A layer inside a network, between two 1x1 conv layers, as a deep network runs it: its
+  // input and output gradient come from its neighbours (in the backend's own layout where it
+  // has one, layers/device_layout.h), its input error computed too. Only it is timed.
+  auto inside = [&](std::shared_ptr<Layer> layer) {
+    Shape in_shape = {kC, kH, kW};
+    layer->set_context({be.get(), kN, DType::kFloat32});
+    Shape out_shape = layer->configure(in_shape).out_shape;
+    auto before = std::make_shared<Conv>(1, 1, kC, std::make_shared<Kaiming>(), ConvOptions{}, "before");
+    auto after = std::make_shared<Conv>(1, 1, out_shape[0], std::make_shared<Kaiming>(), ConvOptions{}, "after");
+    Sequential net({before, layer, after}, "net");
+    net.set_context({be.get(), kN, DType::kFloat32});
+    net.configure(in_shape);
+    net.allocate();
+    Tensor out_error = empty(*be, {out_shape[0], out_shape[1], out_shape[2], kN});
+    out_error.fill_random(Distribution::kUniform, -1.0, 1.0);
+    net.fprop(x);
+    net.bprop(out_error);
+    Tensor layer_x = before->outputs, layer_error = after->deltas;
+    return MedianSeconds(reps, [&] {
+      layer->fprop(layer_x);
+      layer->bprop(layer_error);  // batch norm works in place on it: the values change, the work does not
+      be->synchronize();
+    });
+  };
+  // The same layer alone: neon's layout at both sides, converted around each op.
+  auto alone = [&](std::shared_ptr<Layer> layer) {
+    Sequential root({layer}, "alone");
+    root.set_context({be.get(), kN, DType::kFloat32});
+    root.configure({kC, kH, kW});
+    root.allocate();
+    Tensor out_error = empty(*be, {layer->out_shape[0], layer->out_shape[1], layer->out_shape[2], kN});
+    out_error.fill_random(Distribution::kUniform, -1.0, 1.0);
+    return MedianSeconds(reps, [&] {
+      root.fprop(x);
+      root.bprop(out_error);
+      be->synchronize();
+    });
+  };
+  auto make_conv = [] {
+    return std::make_shared<Conv>(3, 3, kK, std::make_shared<Kaiming>(), ConvOptions::Square(1, 1), "conv");
+  };
+  auto make_pool = [] { return std::make_shared<Pooling>(2, 2, "max", ConvOptions::Square(2), "pool"); };
+  auto make_bn = [] { return std::make_shared<BatchNorm>(0.9, 1e-5, "bn"); };
+  double layer = inside(make_conv()), edge = alone(make_conv());
+  double pooling = inside(make_pool()), pooling_alone = alone(make_pool());
+  double batchnorm = inside(make_bn()), batchnorm_alone = alone(make_bn());
 
   double flops = 3.0 * 2.0 * kN * kK * kH * kW * kC * 9;
   std::printf("conv 3x3, %lld -> %lld channels, %lldx%lld, batch %lld, float32 on %s (%s)\n",
@@ -175,14 +213,24 @@ int Main(int argc, char** argv) {
               be->info().description.c_str());
   std::printf("  Conv layer fprop + bprop data + bprop filter   median %8.3f ms  (%.1f GFLOP/s)\n", layer * 1e3,
               flops / layer * 1e-9);
+  std::printf("  the same layer alone, neon's layout at its ends median %8.3f ms  (%.1f GFLOP/s)\n", edge * 1e3,
+              flops / edge * 1e-9);
   if (spec.rfind("cpu", 0) == 0) {
     double direct = DirectOneDnnSeconds(reps);
     std::printf("  oneDNN primitives directly                     median %8.3f ms  (%.1f GFLOP/s)\n", direct * 1e3,
                 flops / direct * 1e-9);
     std::printf("conv layer/oneDNN speed: %.2f\n", direct / layer);
+    std::printf("conv layer alone (neon layout in and out)/oneDNN speed: %.2f\n", direct / edge);
   }
-  std::printf("  max pooling 2x2 fprop + bprop                  median %8.3f ms\n", pooling * 1e3);
-  std::printf("  batch norm fprop + bprop (with an error copy)  median %8.3f ms\n", batchnorm * 1e3);
+  std::printf("  max pooling 2x2 fprop + bprop                  median %8.3f ms (alone %.3f ms)\n", pooling * 1e3,
+              pooling_alone * 1e3);
+  if (spec.rfind("cpu", 0) == 0) {
+    double direct = DirectOneDnnPoolSeconds(reps);
+    std::printf("  oneDNN max pooling directly (nChw16c)          median %8.3f ms\n", direct * 1e3);
+    std::printf("pooling layer/oneDNN speed: %.2f\n", direct / pooling);
+  }
+  std::printf("  batch norm fprop + bprop                       median %8.3f ms (alone %.3f ms)\n", batchnorm * 1e3,
+              batchnorm_alone * 1e3);
   if (spec.rfind("cpu", 0) == 0) {
     double direct = DirectOneDnnBatchNormSeconds(reps);
     std::printf("  oneDNN batch norm directly (nChw16c)           median %8.3f ms\n", direct * 1e3);

@@ -84,6 +84,8 @@ ConvArgs Conv::Args(const Tensor& src, const Tensor& filter, const Tensor& dst) 
   args.src = Ref(src, name, "input");
   args.filter = Ref(filter, name, "filter");
   args.dst = Ref(dst, name, "output");
+  args.src_layout = in_layout;
+  args.dst_layout = out_layout;
   return args;
 }
 
@@ -152,6 +154,8 @@ PoolArgs Pooling::Args(const Tensor& src, const Tensor& dst) const {
   args.src = Ref(src, name, "input");
   args.dst = Ref(dst, name, "output");
   if (op_ == PoolOp::kMax) args.argmax = Ref(argmax_, name, "argmax");
+  args.src_layout = in_layout;
+  args.dst_layout = out_layout;
   return args;
 }
 

@@ -34,6 +34,7 @@ class Conv : public ParameterLayer {
   Tensor fprop(Tensor inputs, bool inference = false) override;
   Tensor bprop(Tensor error) override;
   std::string kind() const override { return "Conv"; }
+  DeviceLayoutRole device_layout_role() const override { return DeviceLayoutRole::kConverts; }
   const ConvGeometry& geometry() const { return geometry_; }
 
  private:
@@ -55,6 +56,7 @@ class Pooling : public Layer {
   Tensor fprop(Tensor inputs, bool inference = false) override;
   Tensor bprop(Tensor error) override;
   std::string kind() const override { return "Pooling"; }
+  DeviceLayoutRole device_layout_role() const override { return DeviceLayoutRole::kConverts; }
 
  private:
   PoolArgs Args(const Tensor& src, const Tensor& dst) const;

@@ -25,6 +25,14 @@ namespace neon {
 
 class Initializer;
 
+// How a layer can take part in a chain of activations kept in the backend's own layout
+// (ActivationLayout::kDevice, layers/device_layout.h).
+enum class DeviceLayoutRole : uint8_t {
+  kNone,      // reads and writes neon's layout only (op-trees that are not elementwise, views)
+  kConverts,  // runs backend ops that read and write either layout: Conv, Pooling
+  kPreserves, // works on either layout, the same at input and output: BatchNorm, elementwise Activation
+};
+
 // What a model hands each layer before configure: its device, batch size and dtype.
 struct LayerContext {
   Backend* backend = nullptr;
@@ -64,6 +72,8 @@ class Layer {
   virtual std::vector<Param> states() { return {}; }
   // The layer's kind, e.g. "Linear" (for messages and model descriptions).
   virtual std::string kind() const { return "Layer"; }
+  // Whether the layer can be in a device-layout chain (optional; default kNone).
+  virtual DeviceLayoutRole device_layout_role() const { return DeviceLayoutRole::kNone; }
 
   // The model's context: set before configure. be() throws before that.
   void set_context(const LayerContext& context) { context_ = context; }
@@ -82,6 +92,10 @@ class Layer {
   Shape out_shape;    // feature shape of the output
   Tensor outputs;     // out_shape + (N,)
   Tensor deltas;      // in_shape + (N,), when the layer writes the input error here
+  // The layouts of the input (and deltas) and of the output (and the error bprop takes):
+  // neon's, unless the container chose the backend's own between two layers of a chain.
+  ActivationLayout in_layout = ActivationLayout::kNeon;
+  ActivationLayout out_layout = ActivationLayout::kNeon;
 
  protected:
   // An activation-shaped tensor: feature shape + (batch,), at least 2-D.

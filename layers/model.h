@@ -51,6 +51,9 @@ class Model {
   // Propagate shapes (names unnamed layers "<Kind>_<index>"), then allocate every buffer.
   void configure(const Shape& in_shape, int64_t batch_size);
   void allocate();
+  // Whether allocate may keep conv activations in the backend's own layout between layers
+  // (layers/device_layout.h; on by default). Takes effect at the next allocate.
+  void set_device_layout(bool allowed) { root_.set_device_layout(allowed); }
   // configure + allocate for the iterator's shapes, once.
   void initialize(const DataIterator& data);
 

@@ -21,6 +21,9 @@ class Transform {
   virtual Expr bprop(const Expr& y, const Expr& error) const = 0;
   // The name MakeTransform takes, with arguments, e.g. "Rectlin(slope=0.1)".
   virtual std::string describe() const = 0;
+  // Whether each output element reads only its own input element (optional): only such a
+  // transform runs on activations in a backend's own layout (layers/device_layout.h).
+  virtual bool elementwise() const { return false; }
 };
 
 // max(x, 0) + slope * min(x, 0) (leaky when slope > 0).
@@ -30,6 +33,7 @@ class Rectlin : public Transform {
   Expr operator()(const Expr& x) const override;
   Expr bprop(const Expr& y, const Expr& error) const override;
   std::string describe() const override;
+  bool elementwise() const override { return true; }
   double slope() const { return slope_; }
 
  private:
@@ -41,6 +45,7 @@ class Logistic : public Transform {
   Expr operator()(const Expr& x) const override;
   Expr bprop(const Expr& y, const Expr& error) const override;
   std::string describe() const override { return "Logistic"; }
+  bool elementwise() const override { return true; }
 };
 
 class Tanh : public Transform {
@@ -48,6 +53,7 @@ class Tanh : public Transform {
   Expr operator()(const Expr& x) const override;
   Expr bprop(const Expr& y, const Expr& error) const override;
   std::string describe() const override { return "Tanh"; }
+  bool elementwise() const override { return true; }
 };
 
 // exp(x - max) / sum(exp(x - max)) over the features of each sample.
@@ -63,6 +69,7 @@ class Identity : public Transform {
   Expr operator()(const Expr& x) const override { return x; }
   Expr bprop(const Expr& y, const Expr& error) const override { return error; }
   std::string describe() const override { return "Identity"; }
+  bool elementwise() const override { return true; }
 };
 
 // x where x > 0, else alpha * (exp(x) - 1) (ELU, Clevert et al. 2015).
@@ -72,6 +79,7 @@ class Explin : public Transform {
   Expr operator()(const Expr& x) const override;
   Expr bprop(const Expr& y, const Expr& error) const override;
   std::string describe() const override;
+  bool elementwise() const override { return true; }
 
  private:
   double alpha_;
@@ -84,6 +92,7 @@ class Normalizer : public Transform {
   Expr operator()(const Expr& x) const override { return x / divisor_; }
   Expr bprop(const Expr& y, const Expr& error) const override { return error / divisor_; }
   std::string describe() const override;
+  bool elementwise() const override { return true; }
 
  private:
   double divisor_;

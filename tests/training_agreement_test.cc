@@ -77,6 +77,22 @@ Layers Convnet() {
   return layers;
 }
 
+// conv-batchnorm-rectlin-pool twice with 16 and 32 channels: on a backend with its own
+// activation layout (cpu) the chain from the first conv to the last pooling keeps it.
+Layers BlockedConvnet() {
+  Layers layers;
+  for (int64_t filters : {16, 32}) {
+    layers.push_back(std::make_shared<Conv>(3, 3, filters, std::make_shared<Kaiming>(), ConvOptions::Square(1, 1)));
+    layers.push_back(std::make_shared<BatchNorm>());
+    layers.push_back(std::make_shared<Activation>(std::make_shared<Rectlin>()));
+    layers.push_back(std::make_shared<Pooling>(2, 2, "max"));
+  }
+  AffineOptions output;
+  output.activation = std::make_shared<Softmax>();
+  for (auto& layer : Affine(kClasses, std::make_shared<GlorotUniform>(), output)) layers.push_back(layer);
+  return layers;
+}
+
 struct Network {
   const char* name;
   Layers (*make)();
@@ -86,11 +102,15 @@ struct Network {
 void PrintTo(const Network& network, std::ostream* out) { *out << network.name; }
 const Network kMlp{"mlp", Mlp, {8}, 0.05};
 const Network kConvnet{"convnet", Convnet, {1, 8, 8}, 0.1};
+const Network kBlockedConvnet{"blocked_convnet", BlockedConvnet, {1, 8, 8}, 0.05};
 
 // With `prefetch`, a loader thread copies the next batch while the model computes.
-std::vector<double> TrainTinyNetwork(Backend& be, const Network& network, bool prefetch = false) {
+// device_layout: whether the model may keep activations in the backend's own layout.
+std::vector<double> TrainTinyNetwork(Backend& be, const Network& network, bool prefetch = false,
+                                     bool device_layout = true) {
   SetSeed(be, 2026);
   Model model(be, network.make());
+  model.set_device_layout(device_layout);
   std::unique_ptr<DataIterator> data;
   if (prefetch) {
     data = std::make_unique<PrefetchingIterator>(be, SyntheticData(network.feature_shape));
@@ -141,7 +161,18 @@ TEST_P(TrainingAgreementTest, PrefetchingGivesTheSameLossesBitForBit) {
   for (int i = 0; i < kSteps; ++i) EXPECT_EQ(prefetched[i], inline_copies[i]) << kBackend << " step " << i;
 }
 
-INSTANTIATE_TEST_SUITE_P(Networks, TrainingAgreementTest, ::testing::Values(kMlp, kConvnet),
+// The same training with every activation in neon's layout: the device layout changes
+// only the order of the batch-norm sums (float32 rounding), not the training.
+TEST_P(TrainingAgreementTest, DeviceLayoutMatchesNeonLayout) {
+  Backend& be = conformance::SharedBackend(kBackend);
+  std::vector<double> neon = TrainTinyNetwork(be, GetParam(), false, /*device_layout=*/false);
+  std::vector<double> device = TrainTinyNetwork(be, GetParam());
+  for (int i = 0; i < kSteps; ++i) {
+    EXPECT_LT(std::fabs(device[i] - neon[i]) / std::fabs(neon[i]), 1e-5) << kBackend << " step " << i;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Networks, TrainingAgreementTest, ::testing::Values(kMlp, kConvnet, kBlockedConvnet),
                          [](const ::testing::TestParamInfo<Network>& info) { return std::string(info.param.name); });
 
 TEST(InitializerBitsTest, EveryInitializerGivesReferenceBits) {

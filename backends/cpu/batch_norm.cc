@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "backends/cpu/gemm.h"
+#include "backends/cpu/onednn_layout.h"
 #include "backends/host_buffer.h"
 #include "backends/host_ops.h"
 #include "core/error.h"
@@ -27,7 +28,8 @@ std::string Key(const BatchNormArgs& args, Pass pass) {
   uint64_t epsilon_bits;
   std::memcpy(&epsilon_bits, &args.epsilon, sizeof(epsilon_bits));
   return std::to_string(args.channels) + "," + std::to_string(args.elements) + "," + std::to_string(epsilon_bits) +
-         "," + std::to_string(static_cast<int>(pass));
+         "," + std::to_string(static_cast<int>(pass)) + "," + std::to_string(static_cast<int>(args.layout)) + "," +
+         std::to_string(args.batch);
 }
 
 template <typename T>
@@ -69,8 +71,12 @@ struct BatchNormPrimitives::Impl {
     return dnnl::batch_normalization_backward({backward, engine, forward_pd});
   }
 
-  // (C, E) as oneDNN's plain (1, C, 1, E): no reorder, and its optimised kernel for plain layouts.
+  // (C, E) as oneDNN's plain (1, C, 1, E): no reorder, and its optimised kernel for plain
+  // layouts. The device layout: (N, C, H * W, 1) channel-blocked, as the convolutions leave it.
   static memory::desc Data(const BatchNormArgs& args) {
+    if (args.layout == ActivationLayout::kDevice) {
+      return ActivationDesc(ActivationLayout::kDevice, args.batch, args.channels, args.elements / args.batch, 1);
+    }
     return memory::desc({1, args.channels, 1, args.elements}, memory::data_type::f32, memory::format_tag::nchw);
   }
   static memory::desc PerChannel(const BatchNormArgs& args) {

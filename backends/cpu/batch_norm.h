@@ -4,7 +4,9 @@
 // statistics cover every element of a channel either way, and the layout is
 // ours, so no reorder. Measured (docs/cpu_backend.md): faster than reordering
 // into the blocked nChw16c layout and back; explicit (C, H, W, N) strides fall
-// back to oneDNN's slow reference kernel. float64 runs the reference loops in place.
+// back to oneDNN's slow reference kernel. Activations in the device layout (a chain
+// of conv layers, onednn_layout.h) are described as such, also without a reorder.
+// float64 runs the reference loops in place.
 #pragma once
 
 #include <memory>

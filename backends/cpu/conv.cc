@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "backends/cpu/gemm.h"
-#include "backends/host_buffer.h"
+#include "backends/cpu/onednn_layout.h"
 #include "backends/host_ops.h"
 #include "core/error.h"
 
@@ -31,22 +31,15 @@ std::string Key(const ConvGeometry& g, ConvPass pass) {
   return key + std::to_string(static_cast<int>(pass));
 }
 
-// neon's activations (C, H, W, N) as oneDNN's logical (N, C, H, W) with explicit strides.
-// Only reorders read this layout: convolutions on it run oneDNN's reference loops, far
-// slower than a reorder to the blocked layout `any` picks (docs/benchmarks.md).
-memory::desc Activation(int64_t n, int64_t c, int64_t h, int64_t w) {
-  return memory::desc({n, c, h, w}, memory::data_type::f32, memory::dims{1, h * w * n, w * n, n});
-}
-
 memory::desc Any(const memory::dims& dims) { return memory::desc(dims, memory::data_type::f32, Tag::any); }
 
 // One cached pass: the primitive, and buffers in its layouts for the operands that differ
-// from ours (reordered in before and out after each call).
+// from the caller's (reordered in before and out after each call; made on first need).
 struct Entry {
   dnnl::primitive primitive;
-  memory::desc src_user, weights_user, dst_user;   // neon's layouts
+  memory::desc weights_user;                       // neon's (K, C, R, S)
   memory::desc src_prim, weights_prim, dst_prim;   // the primitive's
-  memory src_buffer, weights_buffer, dst_buffer;   // used when the layouts differ
+  memory src_buffer, weights_buffer, dst_buffer;
 };
 
 }  // namespace
@@ -69,9 +62,7 @@ struct ConvPrimitives::Impl {
                                             padding, padding);
     dnnl::convolution_forward::primitive_desc forward_pd(forward, engine);
     Entry entry;
-    entry.src_user = Activation(g.n, g.c, g.h, g.w);
     entry.weights_user = memory::desc(weights_dims, memory::data_type::f32, Tag::oihw);
-    entry.dst_user = Activation(g.n, g.k, g.p, g.q);
     switch (pass) {
       case ConvPass::kFprop:
         entry.primitive = dnnl::convolution_forward(forward_pd);
@@ -101,9 +92,6 @@ struct ConvPrimitives::Impl {
         break;
       }
     }
-    if (entry.src_prim != entry.src_user) entry.src_buffer = memory(entry.src_prim, engine);
-    if (entry.weights_prim != entry.weights_user) entry.weights_buffer = memory(entry.weights_prim, engine);
-    if (entry.dst_prim != entry.dst_user) entry.dst_buffer = memory(entry.dst_prim, engine);
     return entry;
   }
 
@@ -129,58 +117,49 @@ ConvPrimitives::~ConvPrimitives() = default;
 
 namespace {
 
-float* Pointer(const BufferRef& ref) { return reinterpret_cast<float*>(HostBuffer::Data(ref.buffer)) + ref.offset; }
+memory::desc Src(const ConvArgs& args) {
+  const ConvGeometry& g = args.geometry;
+  return ActivationDesc(args.src_layout, g.n, g.c, g.h, g.w);
+}
+memory::desc Dst(const ConvArgs& args) {
+  const ConvGeometry& g = args.geometry;
+  return ActivationDesc(args.dst_layout, g.n, g.k, g.p, g.q);
+}
 
-// One call's view of the cached passes: each operand as the primitive reads or writes it,
-// ours when the layouts agree, else the entry's buffer with a reorder in before or out after.
+// One call of the cached passes, each operand reordered only where the caller's layout
+// is not the primitive's.
 class Execution {
  public:
-  explicit Execution(dnnl::engine& engine) : engine_(engine), stream_(engine) {}
-
-  memory In(const memory::desc& user_desc, const BufferRef& ref, const memory::desc& prim_desc, memory& buffer) {
-    memory user(user_desc, engine_, Pointer(ref));
-    if (prim_desc == user_desc) return user;
-    dnnl::reorder(user, buffer).execute(stream_, user, buffer);
-    return buffer;
-  }
-  memory OutTarget(const memory::desc& user_desc, const BufferRef& ref, const memory::desc& prim_desc,
-                   memory& buffer) {
-    return prim_desc == user_desc ? memory(user_desc, engine_, Pointer(ref)) : buffer;
-  }
-  void Out(memory written, const memory::desc& user_desc, const BufferRef& ref) {
-    memory user(user_desc, engine_, Pointer(ref));
-    if (written.get_desc() != user_desc) dnnl::reorder(written, user).execute(stream_, written, user);
-  }
+  explicit Execution(dnnl::engine& engine) : io_(engine) {}
 
   void Fprop(Entry& e, const ConvArgs& args) {
-    memory src = In(e.src_user, args.src, e.src_prim, e.src_buffer);
-    memory weights = In(e.weights_user, args.filter, e.weights_prim, e.weights_buffer);
-    memory dst = OutTarget(e.dst_user, args.dst, e.dst_prim, e.dst_buffer);
-    e.primitive.execute(stream_, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}});
-    Out(dst, e.dst_user, args.dst);
+    memory src = io_.In(Src(args), args.src, e.src_prim, e.src_buffer);
+    memory weights = io_.In(e.weights_user, args.filter, e.weights_prim, e.weights_buffer);
+    memory dst = io_.OutTarget(Dst(args), args.dst, e.dst_prim, e.dst_buffer);
+    e.primitive.execute(io_.stream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}});
+    io_.Out(dst, Dst(args), args.dst);
   }
   // diff_dst: the output gradient already in the primitive's layout.
   void BpropData(Entry& e, const ConvArgs& args, const memory& diff_dst) {
-    memory weights = In(e.weights_user, args.filter, e.weights_prim, e.weights_buffer);
-    memory diff_src = OutTarget(e.src_user, args.src, e.src_prim, e.src_buffer);
-    e.primitive.execute(stream_,
+    memory weights = io_.In(e.weights_user, args.filter, e.weights_prim, e.weights_buffer);
+    memory diff_src = io_.OutTarget(Src(args), args.src, e.src_prim, e.src_buffer);
+    e.primitive.execute(io_.stream(),
                         {{DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DIFF_SRC, diff_src}});
-    Out(diff_src, e.src_user, args.src);
+    io_.Out(diff_src, Src(args), args.src);
   }
   void BpropFilter(Entry& e, const ConvArgs& args, const memory& diff_dst) {
-    memory src = In(e.src_user, args.src, e.src_prim, e.src_buffer);
-    memory diff_weights = OutTarget(e.weights_user, args.filter, e.weights_prim, e.weights_buffer);
-    e.primitive.execute(stream_,
+    memory src = io_.In(Src(args), args.src, e.src_prim, e.src_buffer);
+    memory diff_weights = io_.OutTarget(e.weights_user, args.filter, e.weights_prim, e.weights_buffer);
+    e.primitive.execute(io_.stream(),
                         {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_DIFF_WEIGHTS, diff_weights}});
-    Out(diff_weights, e.weights_user, args.filter);
+    io_.Out(diff_weights, e.weights_user, args.filter);
   }
-  memory DiffDst(Entry& e, const ConvArgs& args) { return In(e.dst_user, args.dst, e.dst_prim, e.dst_buffer); }
+  memory DiffDst(Entry& e, const ConvArgs& args) { return io_.In(Dst(args), args.dst, e.dst_prim, e.dst_buffer); }
 
-  void Wait() { stream_.wait(); }
+  void Wait() { io_.Wait(); }
 
  private:
-  dnnl::engine& engine_;
-  dnnl::stream stream_;
+  ReorderingStream io_;
 };
 
 bool SameGeometry(const ConvGeometry& a, const ConvGeometry& b) {
@@ -214,7 +193,8 @@ void ConvPrimitives::Run(const ConvArgs& args, ConvPass pass, int num_threads) {
 
 void ConvPrimitives::RunBackward(const ConvArgs& filter_args, const ConvArgs& data_args, int num_threads) {
   const bool shared = SameGeometry(filter_args.geometry, data_args.geometry) &&
-                      filter_args.dst.buffer == data_args.dst.buffer && filter_args.dst.offset == data_args.dst.offset;
+                      filter_args.dst.buffer == data_args.dst.buffer && filter_args.dst.offset == data_args.dst.offset &&
+                      filter_args.dst_layout == data_args.dst_layout;
   if (!shared) {
     Run(filter_args, ConvPass::kBpropFilter, num_threads);
     Run(data_args, ConvPass::kBpropData, num_threads);

@@ -1,8 +1,9 @@
 // Convolution on the cpu backend through oneDNN primitives: described with
 // format `any` (oneDNN picks its fastest, blocked layout), created once per
 // geometry and cached (describe -> create -> execute), with reorders between
-// neon's (C, H, W, N) activations and the primitive's layout around each call
-// (the output gradient once for both backward passes: RunBackward).
+// the caller's activations and the primitive's layout around each call where they
+// differ: none for operands in the device layout the primitive picked (onednn_layout.h),
+// the output gradient once for both backward passes (RunBackward).
 // float64 has no oneDNN convolution; it runs the reference loops in place.
 #pragma once
 

@@ -13,6 +13,7 @@
 
 #include "backends/cpu/fused.h"
 #include "backends/cpu/gemm.h"
+#include "backends/cpu/onednn_layout.h"
 #include "backends/cpu/pool.h"
 #include "backends/cpu/random.h"
 #include "backends/cpu/simd_kernels.h"
@@ -64,7 +65,8 @@ int ParseThreadCount(std::string_view text, std::string_view source) {
 CpuBackend::CpuBackend(int num_threads)
     : num_threads_(ResolveThreads(num_threads)),
       conv_(std::make_unique<cpu::ConvPrimitives>()),
-      batch_norm_(std::make_unique<cpu::BatchNormPrimitives>()) {
+      batch_norm_(std::make_unique<cpu::BatchNormPrimitives>()),
+      pool_(std::make_unique<cpu::PoolPrimitives>()) {
   info_.name = "cpu";
   info_.kind = "cpu";
   info_.description = CpuModel() + " (SIMD " + cpu::SimdTargetName() + ", " + std::to_string(num_threads_) +
@@ -125,9 +127,13 @@ bool CpuBackend::supports(std::string_view feature) const {
          feature == "batch_norm_bprop";
 }
 
+int64_t CpuBackend::device_layout_block(DType dtype) const {
+  return dtype == DType::kFloat32 ? cpu::DeviceLayoutBlock() : 0;  // oneDNN convolves float32 only
+}
+
 void CpuBackend::CheckConvArgs(const ConvArgs& args, ConvPass pass) const {
   static const char* const kNames[] = {"conv_fprop", "conv_bprop_data", "conv_bprop_filter"};
-  host_ops::CheckConv(args, kNames[static_cast<int>(pass)]);
+  host_ops::CheckConv(args, kNames[static_cast<int>(pass)], device_layout_block(args.dtype));
   CheckOwned(args.src.buffer, kNames[static_cast<int>(pass)]);
   CheckOwned(args.filter.buffer, kNames[static_cast<int>(pass)]);
   CheckOwned(args.dst.buffer, kNames[static_cast<int>(pass)]);
@@ -158,11 +164,11 @@ void CpuBackend::conv_bprop(const ConvArgs& filter_args, const ConvArgs& data_ar
 
 void CpuBackend::Pool(const PoolArgs& args, bool bprop) {
   const char* op = bprop ? "pool_bprop" : "pool_fprop";
-  host_ops::CheckPool(args, op);
+  host_ops::CheckPool(args, op, device_layout_block(args.dtype));
   CheckOwned(args.src.buffer, op);
   CheckOwned(args.dst.buffer, op);
   if (args.op == PoolOp::kMax) CheckOwned(args.argmax.buffer, op);
-  cpu::Pool(args, bprop, num_threads_);
+  pool_->Run(args, bprop, num_threads_);
 }
 
 void CpuBackend::pool_fprop(const PoolArgs& args) { Pool(args, false); }
@@ -170,7 +176,7 @@ void CpuBackend::pool_bprop(const PoolArgs& args) { Pool(args, true); }
 
 void CpuBackend::BatchNorm(const BatchNormArgs& args, bool bprop) {
   const char* op = bprop ? "batch_norm_bprop" : "batch_norm_fprop";
-  host_ops::CheckBatchNorm(args, bprop);
+  host_ops::CheckBatchNorm(args, bprop, device_layout_block(args.dtype));
   std::vector<const BufferRef*> operands = {&args.src, &args.gamma, &args.mean, &args.var};
   if (bprop) {
     operands.insert(operands.end(), {&args.diff_dst, &args.diff_src, &args.diff_gamma, &args.diff_beta});

@@ -9,6 +9,7 @@
 #include "backends/backend.h"
 #include "backends/cpu/batch_norm.h"
 #include "backends/cpu/conv.h"
+#include "backends/cpu/pool.h"
 
 namespace neon {
 
@@ -36,7 +37,7 @@ class CpuBackend final : public Backend {
   // Work runs synchronously on the calling thread's OpenMP pool: nothing is queued.
   void synchronize() override {}
   // float32 convolution and batch norm through oneDNN (float64: the reference loops); pooling
-  // runs the reference loops in place, a channel per thread.
+  // runs its own loops in place (cpu/pool.h).
   bool supports(std::string_view feature) const override;
   void conv_fprop(const ConvArgs& args) override;
   void conv_bprop_data(const ConvArgs& args) override;
@@ -46,6 +47,9 @@ class CpuBackend final : public Backend {
   void pool_bprop(const PoolArgs& args) override;
   void batch_norm_fprop(const BatchNormArgs& args) override;
   void batch_norm_bprop(const BatchNormArgs& args) override;
+  // float32: oneDNN's channel-blocked layout (16 channels with AVX-512, else 8), which its
+  // convolutions pick; conv, pool and batch norm read and write it (cpu/onednn_layout.h).
+  int64_t device_layout_block(DType dtype) const override;
 
   // Threads each launch may use.
   int num_threads() const { return num_threads_; }
@@ -62,6 +66,7 @@ class CpuBackend final : public Backend {
   DeviceInfo info_;
   std::unique_ptr<cpu::ConvPrimitives> conv_;
   std::unique_ptr<cpu::BatchNormPrimitives> batch_norm_;
+  std::unique_ptr<cpu::PoolPrimitives> pool_;
 };
 
 // The cpu backend with num_threads threads (0: NEON_NUM_THREADS, else all cores).

@@ -1,9 +1,17 @@
 #include "backends/cpu/pool.h"
 
-#include <algorithm>
+#include <oneapi/dnnl/dnnl.hpp>
 
+#include <algorithm>
+#include <mutex>
+#include <string>
+
+#include "backends/cpu/gemm.h"
+#include "backends/cpu/onednn_layout.h"
 #include "backends/host_buffer.h"
 #include "backends/host_ops.h"
+#include "core/error.h"
+#include "core/lru_map.h"
 
 namespace neon::cpu {
 
@@ -54,37 +62,107 @@ void MaxPoolChannel(const PoolGeometry& g, const T* src, T* dst, int32_t* argmax
   }
 }
 
+// Pools `tasks` independent blocks laid out like one channel of `block` ((H, W, n) with
+// n innermost): the channels of neon's layout, or the (sample, channel block) pairs of
+// the device layout.
 template <typename T>
-void PoolChannels(const PoolArgs& args, bool bprop, int num_threads) {
-  const PoolGeometry& g = args.geometry;
-  PoolGeometry channel = g;
-  channel.c = 1;  // a channel's input and output are contiguous
-  T* src = Pointer<T>(args.src);
-  T* dst = Pointer<T>(args.dst);
-  int32_t* argmax = args.op == PoolOp::kMax ? Pointer<int32_t>(args.argmax) : nullptr;
-  const int64_t in_size = g.h * g.w * g.n;
-  const int64_t out_size = g.p * g.q * g.n;
-  if (bprop && argmax != nullptr) host_ops::CheckArgmax(g, argmax);  // throws outside the parallel region
+void PoolBlocks(const PoolArgs& args, const PoolGeometry& block, int64_t tasks, bool bprop, T* src, T* dst,
+                int32_t* argmax, int num_threads) {
+  const int64_t in_size = block.h * block.w * block.n;
+  const int64_t out_size = block.p * block.q * block.n;
+  if (bprop && argmax != nullptr) host_ops::CheckArgmax(args.geometry, argmax);  // throws outside the parallel region
 #pragma omp parallel for num_threads(num_threads) schedule(static)
-  for (int64_t c = 0; c < g.c; ++c) {
-    int32_t* channel_argmax = argmax == nullptr ? nullptr : argmax + c * out_size;
+  for (int64_t t = 0; t < tasks; ++t) {
+    int32_t* task_argmax = argmax == nullptr ? nullptr : argmax + t * out_size;
     if (bprop) {
-      host_ops::PoolBprop<T>(args.op, channel, dst + c * out_size, channel_argmax, src + c * in_size);
+      host_ops::PoolBprop<T>(args.op, block, dst + t * out_size, task_argmax, src + t * in_size);
     } else if (args.op == PoolOp::kMax) {
-      MaxPoolChannel<T>(channel, src + c * in_size, dst + c * out_size, channel_argmax);
+      MaxPoolChannel<T>(block, src + t * in_size, dst + t * out_size, task_argmax);
     } else {
-      host_ops::PoolFprop<T>(args.op, channel, src + c * in_size, dst + c * out_size, channel_argmax);
+      host_ops::PoolFprop<T>(args.op, block, src + t * in_size, dst + t * out_size, task_argmax);
     }
   }
 }
 
+template <typename T>
+void PoolNeonLayout(const PoolArgs& args, bool bprop, int num_threads) {
+  PoolGeometry channel = args.geometry;
+  channel.c = 1;
+  int32_t* argmax = args.op == PoolOp::kMax ? Pointer<int32_t>(args.argmax) : nullptr;
+  PoolBlocks<T>(args, channel, args.geometry.c, bprop, Pointer<T>(args.src), Pointer<T>(args.dst), argmax,
+                num_threads);
+}
+
+constexpr size_t kMaxCachedScratch = 16;
+
+std::string Key(const PoolGeometry& g) {
+  std::string key;
+  for (int64_t v : {g.n, g.c, g.h, g.w, g.p, g.q}) key += std::to_string(v) + ",";
+  return key;
+}
+
+// Device-layout buffers for the operands given in neon's layout.
+struct Scratch {
+  dnnl::memory src, dst;
+};
+
 }  // namespace
 
-void Pool(const PoolArgs& args, bool bprop, int num_threads) {
-  if (args.dtype == DType::kFloat64) {
-    PoolChannels<double>(args, bprop, num_threads);
+struct PoolPrimitives::Impl {
+  dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+  std::mutex mutex;  // guards the scratch buffers, which a call uses throughout
+  LruMap<std::string, Scratch> scratch{kMaxCachedScratch};
+
+  // At least one operand in the device layout (float32 only): the other is reordered.
+  void RunDeviceLayout(const PoolArgs& args, bool bprop, int num_threads) {
+    const PoolGeometry& g = args.geometry;
+    std::lock_guard<std::mutex> lock(mutex);
+    OmpThreadsScope threads(num_threads);
+    std::string key = Key(g);
+    Scratch* buffers = scratch.Find(key);
+    if (buffers == nullptr) buffers = &scratch.Insert(key, Scratch{});
+    dnnl::memory::desc src_user = ActivationDesc(args.src_layout, g.n, g.c, g.h, g.w);
+    dnnl::memory::desc dst_user = ActivationDesc(args.dst_layout, g.n, g.c, g.p, g.q);
+    dnnl::memory::desc src_device = ActivationDesc(ActivationLayout::kDevice, g.n, g.c, g.h, g.w);
+    dnnl::memory::desc dst_device = ActivationDesc(ActivationLayout::kDevice, g.n, g.c, g.p, g.q);
+    PoolGeometry block = g;
+    block.c = 1;
+    block.n = DeviceLayoutBlock();
+    const int64_t tasks = g.n * (g.c / block.n);
+    int32_t* argmax = args.op == PoolOp::kMax ? Pointer<int32_t>(args.argmax) : nullptr;
+    auto data = [](const dnnl::memory& m) { return static_cast<float*>(m.get_data_handle()); };
+    try {
+      ReorderingStream io(engine);
+      if (!bprop) {
+        dnnl::memory src = io.In(src_user, args.src, src_device, buffers->src);
+        dnnl::memory dst = io.OutTarget(dst_user, args.dst, dst_device, buffers->dst);
+        io.Wait();
+        PoolBlocks<float>(args, block, tasks, false, data(src), data(dst), argmax, num_threads);
+        io.Out(dst, dst_user, args.dst);
+      } else {
+        dnnl::memory diff_dst = io.In(dst_user, args.dst, dst_device, buffers->dst);
+        dnnl::memory diff_src = io.OutTarget(src_user, args.src, src_device, buffers->src);
+        io.Wait();
+        PoolBlocks<float>(args, block, tasks, true, data(diff_src), data(diff_dst), argmax, num_threads);
+        io.Out(diff_src, src_user, args.src);
+      }
+      io.Wait();
+    } catch (const dnnl::error& error) {
+      throw BackendError(std::string("cpu backend: oneDNN reorder for pooling failed: ") + error.what());
+    }
+  }
+};
+
+PoolPrimitives::PoolPrimitives() : impl_(std::make_unique<Impl>()) {}
+PoolPrimitives::~PoolPrimitives() = default;
+
+void PoolPrimitives::Run(const PoolArgs& args, bool bprop, int num_threads) {
+  if (args.src_layout != ActivationLayout::kNeon || args.dst_layout != ActivationLayout::kNeon) {
+    impl_->RunDeviceLayout(args, bprop, num_threads);
+  } else if (args.dtype == DType::kFloat64) {
+    PoolNeonLayout<double>(args, bprop, num_threads);
   } else {
-    PoolChannels<float>(args, bprop, num_threads);
+    PoolNeonLayout<float>(args, bprop, num_threads);
   }
 }
 
