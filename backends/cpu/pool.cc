@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <mutex>
 #include <string>
+#include <type_traits>
 
 #include "backends/cpu/gemm.h"
 #include "backends/cpu/onednn_layout.h"
@@ -26,7 +27,7 @@ T* Pointer(const BufferRef& ref) {
 // wins ties, -1 for a window of padding only) but vectorised over the batch, the
 // innermost dimension: each window position is bounds-checked once, not once per sample.
 template <typename T>
-void MaxPoolChannel(const PoolGeometry& g, const T* src, T* dst, int32_t* argmax) {
+[[gnu::always_inline]] inline void MaxPoolChannel(const PoolGeometry& g, const T* src, T* dst, int32_t* argmax) {
   for (int64_t p = 0; p < g.p; ++p) {
     for (int64_t q = 0; q < g.q; ++q) {
       T* best = dst + (p * g.q + q) * g.n;
@@ -62,6 +63,69 @@ void MaxPoolChannel(const PoolGeometry& g, const T* src, T* dst, int32_t* argmax
   }
 }
 
+// Max pooling backward of one channel, the same bits as host_ops::PoolBprop (each input
+// element sums its gradients in output order; +0.0 added where a window did not choose it)
+// but vectorised over the innermost dimension: each window position takes the output
+// gradient of the lanes whose argmax names it. Windows that tile the input write it once.
+template <typename T>
+[[gnu::always_inline]] inline void MaxPoolBpropChannel(const PoolGeometry& g, const T* dst, const int32_t* argmax,
+                                                       T* src) {
+  const bool tiles = g.stride_h == g.r && g.stride_w == g.s && g.pad_h == 0 && g.pad_w == 0 && g.p * g.r == g.h &&
+                     g.q * g.s == g.w;
+  if (!tiles) std::fill(src, src + g.h * g.w * g.n, T(0));
+  for (int64_t p = 0; p < g.p; ++p) {
+    for (int64_t q = 0; q < g.q; ++q) {
+      const T* e = dst + (p * g.q + q) * g.n;
+      const int32_t* chosen = argmax + (p * g.q + q) * g.n;
+      for (int64_t r = 0; r < g.r; ++r) {
+        int64_t h = p * g.stride_h - g.pad_h + r;
+        if (h < 0 || h >= g.h) continue;
+        for (int64_t s = 0; s < g.s; ++s) {
+          int64_t w = q * g.stride_w - g.pad_w + s;
+          if (w < 0 || w >= g.w) continue;
+          T* x = src + (h * g.w + w) * g.n;
+          const int32_t index = static_cast<int32_t>(h * g.w + w);
+          if (tiles) {
+#pragma omp simd
+            for (int64_t n = 0; n < g.n; ++n) x[n] = chosen[n] == index ? e[n] + T(0) : T(0);  // +0: no -0.0
+          } else {
+#pragma omp simd
+            for (int64_t n = 0; n < g.n; ++n) x[n] += chosen[n] == index ? e[n] : T(0);
+          }
+        }
+      }
+    }
+  }
+}
+
+// The float32 loops compiled for AVX-512 and AVX2 too, chosen when the program loads
+// (the project builds for x86-64-v2).
+[[gnu::target_clones("avx512f", "avx2", "default")]] void MaxPoolFloat(const PoolGeometry& g, const float* src,
+                                                                        float* dst, int32_t* argmax) {
+  MaxPoolChannel<float>(g, src, dst, argmax);
+}
+[[gnu::target_clones("avx512f", "avx2", "default")]] void MaxPoolBpropFloat(const PoolGeometry& g, const float* dst,
+                                                                             const int32_t* argmax, float* src) {
+  MaxPoolBpropChannel<float>(g, dst, argmax, src);
+}
+
+template <typename T>
+void MaxPool(const PoolGeometry& g, const T* src, T* dst, int32_t* argmax) {
+  if constexpr (std::is_same_v<T, float>) {
+    MaxPoolFloat(g, src, dst, argmax);
+  } else {
+    MaxPoolChannel<T>(g, src, dst, argmax);
+  }
+}
+template <typename T>
+void MaxPoolBprop(const PoolGeometry& g, const T* dst, const int32_t* argmax, T* src) {
+  if constexpr (std::is_same_v<T, float>) {
+    MaxPoolBpropFloat(g, dst, argmax, src);
+  } else {
+    MaxPoolBpropChannel<T>(g, dst, argmax, src);
+  }
+}
+
 // Pools `tasks` independent blocks laid out like one channel of `block` ((H, W, n) with
 // n innermost): the channels of neon's layout, or the (sample, channel block) pairs of
 // the device layout.
@@ -74,10 +138,12 @@ void PoolBlocks(const PoolArgs& args, const PoolGeometry& block, int64_t tasks, 
 #pragma omp parallel for num_threads(num_threads) schedule(static)
   for (int64_t t = 0; t < tasks; ++t) {
     int32_t* task_argmax = argmax == nullptr ? nullptr : argmax + t * out_size;
-    if (bprop) {
+    if (bprop && args.op == PoolOp::kMax) {
+      MaxPoolBprop<T>(block, dst + t * out_size, task_argmax, src + t * in_size);
+    } else if (bprop) {
       host_ops::PoolBprop<T>(args.op, block, dst + t * out_size, task_argmax, src + t * in_size);
     } else if (args.op == PoolOp::kMax) {
-      MaxPoolChannel<T>(block, src + t * in_size, dst + t * out_size, task_argmax);
+      MaxPool<T>(block, src + t * in_size, dst + t * out_size, task_argmax);
     } else {
       host_ops::PoolFprop<T>(args.op, block, src + t * in_size, dst + t * out_size, task_argmax);
     }

@@ -81,6 +81,55 @@ void ExpectMaxPoolMatchesReference(int64_t window, int64_t stride, int64_t pad, 
   }
 }
 
+// Backward from argmax: the vectorised loops give the reference's bits, for windows that
+// tile the input (written once) and for overlapping or padded ones (accumulated).
+template <typename T>
+void ExpectMaxPoolBpropMatchesReference(int64_t window, int64_t stride, int64_t pad, int64_t h, DType dtype) {
+  PoolGeometry g;
+  g.n = 13, g.c = 3, g.h = h, g.w = 6, g.r = g.s = window;
+  g.stride_h = g.stride_w = stride;
+  g.pad_h = g.pad_w = pad;
+  g.p = ConvOutputSize(g.h, g.r, g.pad_h, g.stride_h, 1);
+  g.q = ConvOutputSize(g.w, g.s, g.pad_w, g.stride_w, 1);
+  const size_t in_count = static_cast<size_t>(g.c * g.h * g.w * g.n);
+  const size_t out_count = static_cast<size_t>(g.c * g.p * g.q * g.n);
+  std::vector<T> src = TiedValues<T>(in_count), pooled(out_count);
+  std::vector<int32_t> argmax(out_count);
+  host_ops::PoolFprop<T>(PoolOp::kMax, g, src.data(), pooled.data(), argmax.data());
+  std::vector<T> error = TiedValues<T>(out_count);
+  for (size_t i = 5; i < out_count; i += 7) error[i] = T(-0.0);  // -0.0 must come out as the reference's +0.0
+  std::vector<T> expected(in_count);
+  host_ops::PoolBprop<T>(PoolOp::kMax, g, error.data(), argmax.data(), expected.data());
+
+  CpuBackend be(2);
+  std::shared_ptr<Buffer> error_buffer = Upload(be, error);
+  std::shared_ptr<Buffer> argmax_buffer = Upload(be, argmax);
+  std::shared_ptr<Buffer> grad_buffer = Upload(be, std::vector<T>(in_count, T(-7)));
+  PoolArgs args;
+  args.dtype = dtype;
+  args.op = PoolOp::kMax;
+  args.geometry = g;
+  args.src = {grad_buffer.get(), 0};
+  args.dst = {error_buffer.get(), 0};
+  args.argmax = {argmax_buffer.get(), 0};
+  be.pool_bprop(args);
+  std::vector<T> grad = Download<T>(be, *grad_buffer, in_count);
+  for (size_t i = 0; i < in_count; ++i) {
+    ASSERT_EQ(std::memcmp(&grad[i], &expected[i], sizeof(T)), 0) << "window " << window << " stride " << stride
+                                                                 << " input gradient " << i << ": " << grad[i]
+                                                                 << " vs " << expected[i];
+  }
+}
+
+TEST(CpuPoolTest, MaxPoolingBackwardMatchesReference) {
+  ExpectMaxPoolBpropMatchesReference<float>(2, 2, 0, 8, DType::kFloat32);  // tiles the 8 x 6 input
+  ExpectMaxPoolBpropMatchesReference<float>(2, 2, 0, 7, DType::kFloat32);  // leaves the last row out
+  ExpectMaxPoolBpropMatchesReference<float>(3, 2, 1, 7, DType::kFloat32);  // overlapping, padded
+  ExpectMaxPoolBpropMatchesReference<float>(3, 1, 2, 7, DType::kFloat32);
+  ExpectMaxPoolBpropMatchesReference<double>(2, 2, 0, 8, DType::kFloat64);
+  ExpectMaxPoolBpropMatchesReference<double>(3, 2, 1, 7, DType::kFloat64);
+}
+
 TEST(CpuPoolTest, MaxPoolingMatchesReferenceFloat32) {
   ExpectMaxPoolMatchesReference<float>(2, 2, 0, DType::kFloat32);
   ExpectMaxPoolMatchesReference<float>(3, 2, 1, DType::kFloat32);
