@@ -142,7 +142,7 @@ int Main(int argc, char** argv) {
     if (arg.rfind("--backend=", 0) == 0) {
       spec = arg.substr(10);
     } else if (arg == "--reps" && i + 1 < argc) {
-      reps = std::max(1, std::atoi(argv[++i]));
+      reps = bench::FlagInRange("--reps", argv[++i], 1000);
     } else if (arg == "--threads" && i + 1 < argc) {
       setenv("NEON_NUM_THREADS", argv[++i], 1);
       setenv("OMP_NUM_THREADS", argv[i], 1);

@@ -167,6 +167,23 @@ std::string Key(const PoolGeometry& g) {
   return key;
 }
 
+// The device layout's task: one sample's (H, W, block of channels).
+PoolGeometry DeviceBlock(const PoolGeometry& g) {
+  PoolGeometry block = g;
+  block.c = 1;
+  block.n = DeviceLayoutBlock();
+  return block;
+}
+
+// Both operands in the device layout (float32 only): no reorder, no shared state.
+void PoolDeviceLayout(const PoolArgs& args, bool bprop, int num_threads) {
+  const PoolGeometry& g = args.geometry;
+  PoolGeometry block = DeviceBlock(g);
+  int32_t* argmax = args.op == PoolOp::kMax ? Pointer<int32_t>(args.argmax) : nullptr;
+  PoolBlocks<float>(args, block, g.n * (g.c / block.n), bprop, Pointer<float>(args.src), Pointer<float>(args.dst),
+                    argmax, num_threads);
+}
+
 // Device-layout buffers for the operands given in neon's layout.
 struct Scratch {
   dnnl::memory src, dst;
@@ -179,8 +196,8 @@ struct PoolPrimitives::Impl {
   std::mutex mutex;  // guards the scratch buffers, which a call uses throughout
   LruMap<std::string, Scratch> scratch{kMaxCachedScratch};
 
-  // At least one operand in the device layout (float32 only): the other is reordered.
-  void RunDeviceLayout(const PoolArgs& args, bool bprop, int num_threads) {
+  // One operand in the device layout, the other in neon's: that one is reordered.
+  void RunMixedLayouts(const PoolArgs& args, bool bprop, int num_threads) {
     const PoolGeometry& g = args.geometry;
     std::lock_guard<std::mutex> lock(mutex);
     OmpThreadsScope threads(num_threads);
@@ -191,9 +208,7 @@ struct PoolPrimitives::Impl {
     dnnl::memory::desc dst_user = ActivationDesc(args.dst_layout, g.n, g.c, g.p, g.q);
     dnnl::memory::desc src_device = ActivationDesc(ActivationLayout::kDevice, g.n, g.c, g.h, g.w);
     dnnl::memory::desc dst_device = ActivationDesc(ActivationLayout::kDevice, g.n, g.c, g.p, g.q);
-    PoolGeometry block = g;
-    block.c = 1;
-    block.n = DeviceLayoutBlock();
+    PoolGeometry block = DeviceBlock(g);
     const int64_t tasks = g.n * (g.c / block.n);
     int32_t* argmax = args.op == PoolOp::kMax ? Pointer<int32_t>(args.argmax) : nullptr;
     auto data = [](const dnnl::memory& m) { return static_cast<float*>(m.get_data_handle()); };
@@ -223,8 +238,10 @@ PoolPrimitives::PoolPrimitives() : impl_(std::make_unique<Impl>()) {}
 PoolPrimitives::~PoolPrimitives() = default;
 
 void PoolPrimitives::Run(const PoolArgs& args, bool bprop, int num_threads) {
-  if (args.src_layout != ActivationLayout::kNeon || args.dst_layout != ActivationLayout::kNeon) {
-    impl_->RunDeviceLayout(args, bprop, num_threads);
+  if (args.src_layout != args.dst_layout) {
+    impl_->RunMixedLayouts(args, bprop, num_threads);
+  } else if (args.src_layout == ActivationLayout::kDevice) {
+    PoolDeviceLayout(args, bprop, num_threads);
   } else if (args.dtype == DType::kFloat64) {
     PoolNeonLayout<double>(args, bprop, num_threads);
   } else {

@@ -2,7 +2,10 @@
 // exit code 2, as the CLI does, never an abort.
 #pragma once
 
+#include <charconv>
 #include <cstdio>
+#include <cstring>
+#include <string>
 
 #include "core/error.h"
 
@@ -17,6 +20,17 @@ int RunMain(const char* program, Body&& body, int argc, char** argv) {
     std::fprintf(stderr, "%s: %s\n", program, error.what());
     return 2;
   }
+}
+
+// `value` of flag `name` as a whole number in [1, max]; ArgumentError otherwise ("5x" too).
+inline int FlagInRange(const std::string& name, const char* value, int max) {
+  int parsed = 0;
+  const char* end = value + std::strlen(value);
+  auto [stop, error] = std::from_chars(value, end, parsed);
+  if (error != std::errc() || stop != end || parsed < 1 || parsed > max) {
+    throw ArgumentError(name + " must be a whole number in [1, " + std::to_string(max) + "], got '" + value + "'");
+  }
+  return parsed;
 }
 
 }  // namespace neon::bench

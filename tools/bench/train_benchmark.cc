@@ -10,7 +10,9 @@
 // last result; the figure is the median of the repetitions in images per second.
 //
 // Run: tools/bazel run //tools/bench:train_benchmark -- [--backend=cpu] [--model convnet|mlp]
-//          [--threads N] [--reps 5] [--batches 20] [--data-dir DIR]
+//          [--threads N] [--reps 5] [--batches 20] [--data-dir DIR] [--neon-layout]
+// --neon-layout keeps every activation in neon's layout (layers/device_layout.h), to
+// measure what the backend's own layout between conv layers gains.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -42,15 +44,10 @@ struct Flags {
   std::string data_dir;
   int reps = 5;
   int batches = 20;
+  bool device_layout = true;  // --neon-layout: every activation in neon's layout
 };
 
-int FlagInRange(const std::string& name, const char* value, int max) {
-  int parsed = std::atoi(value);
-  if (parsed < 1 || parsed > max) {
-    throw ArgumentError(name + " must be in [1, " + std::to_string(max) + "], got " + value);
-  }
-  return parsed;
-}
+using bench::FlagInRange;
 
 Flags ParseFlags(int argc, char** argv) {
   Flags flags;
@@ -67,12 +64,14 @@ Flags ParseFlags(int argc, char** argv) {
       flags.reps = FlagInRange(arg, argv[++i], 1000);
     } else if (arg == "--batches" && has_value) {
       flags.batches = FlagInRange(arg, argv[++i], 1000);  // at most 128,000 images: 400 MB on the host
+    } else if (arg == "--neon-layout") {
+      flags.device_layout = false;
     } else if (arg == "--threads" && has_value) {
       setenv("NEON_NUM_THREADS", argv[++i], 1);
     } else {
       throw ArgumentError("unknown argument '" + arg +
                           "' (usage: train_benchmark [--backend=NAME] [--model NAME] [--threads N] [--reps N] "
-                          "[--batches N] [--data-dir DIR])");
+                          "[--batches N] [--data-dir DIR] [--neon-layout])");
     }
   }
   return flags;
@@ -86,6 +85,7 @@ int Main(int argc, char** argv) {
   std::unique_ptr<Backend> backend = CreateBackend(flags.backend);
   SetSeed(*backend, kSeed);
   Model model(*backend, BuildLayers(ModelZooDescription(flags.model, data.feature_shape, data.nclass)));
+  model.set_device_layout(flags.device_layout);
   Adam optimizer(kLearningRate);
   GeneralizedCost cost(std::make_shared<CrossEntropyMulti>());
   auto iterator = MakeIterator(*backend, data, kBatchSize, /*shuffle=*/true, kSeed);
