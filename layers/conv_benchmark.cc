@@ -8,6 +8,7 @@
 //
 // Run: tools/bazel run //layers:conv_benchmark -- [--threads N] [--reps 11]
 #include <oneapi/dnnl/dnnl.hpp>
+#include <omp.h>
 
 #include <algorithm>
 #include <chrono>
@@ -144,8 +145,9 @@ int Main(int argc, char** argv) {
     } else if (arg == "--reps" && i + 1 < argc) {
       reps = bench::FlagInRange("--reps", argv[++i], 1000);
     } else if (arg == "--threads" && i + 1 < argc) {
-      setenv("NEON_NUM_THREADS", argv[++i], 1);
-      setenv("OMP_NUM_THREADS", argv[i], 1);
+      int threads = bench::FlagInRange("--threads", argv[++i], 4096);
+      setenv("NEON_NUM_THREADS", argv[i], 1);  // read by the cpu backend when it is made
+      omp_set_num_threads(threads);  // oneDNN called directly (libgomp read OMP_NUM_THREADS at load)
     } else {
       std::fprintf(stderr, "usage: conv_benchmark [--backend=NAME] [--reps N] [--threads N]\n");
       return 2;

@@ -26,12 +26,13 @@ T* Pointer(const BufferRef& ref) {
 // Max pooling of one channel, the same result as host_ops::PoolFprop (the first largest
 // wins ties, -1 for a window of padding only) but vectorised over the batch, the
 // innermost dimension: each window position is bounds-checked once, not once per sample.
-template <typename T>
+template <typename T, int kLanes>
 [[gnu::always_inline]] inline void MaxPoolChannel(const PoolGeometry& g, const T* src, T* dst, int32_t* argmax) {
+  const int64_t lanes = kLanes > 0 ? kLanes : g.n;  // a constant unrolls the lane loops into vector ops
   for (int64_t p = 0; p < g.p; ++p) {
     for (int64_t q = 0; q < g.q; ++q) {
-      T* best = dst + (p * g.q + q) * g.n;
-      int32_t* chosen = argmax + (p * g.q + q) * g.n;
+      T* best = dst + (p * g.q + q) * lanes;
+      int32_t* chosen = argmax + (p * g.q + q) * lanes;
       bool empty = true;
       for (int64_t r = 0; r < g.r; ++r) {
         int64_t h = p * g.stride_h - g.pad_h + r;
@@ -39,16 +40,16 @@ template <typename T>
         for (int64_t s = 0; s < g.s; ++s) {
           int64_t w = q * g.stride_w - g.pad_w + s;
           if (w < 0 || w >= g.w) continue;
-          const T* value = src + (h * g.w + w) * g.n;
+          const T* value = src + (h * g.w + w) * lanes;
           const int32_t index = static_cast<int32_t>(h * g.w + w);
           if (empty) {
-            std::copy(value, value + g.n, best);
-            std::fill(chosen, chosen + g.n, index);
+            std::copy(value, value + lanes, best);
+            std::fill(chosen, chosen + lanes, index);
             empty = false;
             continue;
           }
 #pragma omp simd
-          for (int64_t n = 0; n < g.n; ++n) {
+          for (int64_t n = 0; n < lanes; ++n) {
             bool larger = value[n] > best[n];  // false for NaN either side, as in the reference
             best[n] = larger ? value[n] : best[n];
             chosen[n] = larger ? index : chosen[n];
@@ -56,8 +57,8 @@ template <typename T>
         }
       }
       if (empty) {
-        std::fill(best, best + g.n, T(0));
-        std::fill(chosen, chosen + g.n, -1);
+        std::fill(best, best + lanes, T(0));
+        std::fill(chosen, chosen + lanes, -1);
       }
     }
   }
@@ -67,30 +68,31 @@ template <typename T>
 // element sums its gradients in output order; +0.0 added where a window did not choose it)
 // but vectorised over the innermost dimension: each window position takes the output
 // gradient of the lanes whose argmax names it. Windows that tile the input write it once.
-template <typename T>
+template <typename T, int kLanes>
 [[gnu::always_inline]] inline void MaxPoolBpropChannel(const PoolGeometry& g, const T* dst, const int32_t* argmax,
                                                        T* src) {
+  const int64_t lanes = kLanes > 0 ? kLanes : g.n;
   const bool tiles = g.stride_h == g.r && g.stride_w == g.s && g.pad_h == 0 && g.pad_w == 0 && g.p * g.r == g.h &&
                      g.q * g.s == g.w;
-  if (!tiles) std::fill(src, src + g.h * g.w * g.n, T(0));
+  if (!tiles) std::fill(src, src + g.h * g.w * lanes, T(0));
   for (int64_t p = 0; p < g.p; ++p) {
     for (int64_t q = 0; q < g.q; ++q) {
-      const T* e = dst + (p * g.q + q) * g.n;
-      const int32_t* chosen = argmax + (p * g.q + q) * g.n;
+      const T* e = dst + (p * g.q + q) * lanes;
+      const int32_t* chosen = argmax + (p * g.q + q) * lanes;
       for (int64_t r = 0; r < g.r; ++r) {
         int64_t h = p * g.stride_h - g.pad_h + r;
         if (h < 0 || h >= g.h) continue;
         for (int64_t s = 0; s < g.s; ++s) {
           int64_t w = q * g.stride_w - g.pad_w + s;
           if (w < 0 || w >= g.w) continue;
-          T* x = src + (h * g.w + w) * g.n;
+          T* x = src + (h * g.w + w) * lanes;
           const int32_t index = static_cast<int32_t>(h * g.w + w);
           if (tiles) {
 #pragma omp simd
-            for (int64_t n = 0; n < g.n; ++n) x[n] = chosen[n] == index ? e[n] + T(0) : T(0);  // +0: no -0.0
+            for (int64_t n = 0; n < lanes; ++n) x[n] = chosen[n] == index ? e[n] + T(0) : T(0);  // +0: no -0.0
           } else {
 #pragma omp simd
-            for (int64_t n = 0; n < g.n; ++n) x[n] += chosen[n] == index ? e[n] : T(0);
+            for (int64_t n = 0; n < lanes; ++n) x[n] += chosen[n] == index ? e[n] : T(0);
           }
         }
       }
@@ -100,13 +102,18 @@ template <typename T>
 
 // The float32 loops compiled for AVX-512 and AVX2 too, chosen when the program loads
 // (the project builds for x86-64-v2).
+// The device layout's 16 or 8 lanes are compile-time constants there.
 [[gnu::target_clones("avx512f", "avx2", "default")]] void MaxPoolFloat(const PoolGeometry& g, const float* src,
                                                                         float* dst, int32_t* argmax) {
-  MaxPoolChannel<float>(g, src, dst, argmax);
+  if (g.n == 16) return MaxPoolChannel<float, 16>(g, src, dst, argmax);
+  if (g.n == 8) return MaxPoolChannel<float, 8>(g, src, dst, argmax);
+  MaxPoolChannel<float, 0>(g, src, dst, argmax);
 }
 [[gnu::target_clones("avx512f", "avx2", "default")]] void MaxPoolBpropFloat(const PoolGeometry& g, const float* dst,
                                                                              const int32_t* argmax, float* src) {
-  MaxPoolBpropChannel<float>(g, dst, argmax, src);
+  if (g.n == 16) return MaxPoolBpropChannel<float, 16>(g, dst, argmax, src);
+  if (g.n == 8) return MaxPoolBpropChannel<float, 8>(g, dst, argmax, src);
+  MaxPoolBpropChannel<float, 0>(g, dst, argmax, src);
 }
 
 template <typename T>
@@ -114,7 +121,7 @@ void MaxPool(const PoolGeometry& g, const T* src, T* dst, int32_t* argmax) {
   if constexpr (std::is_same_v<T, float>) {
     MaxPoolFloat(g, src, dst, argmax);
   } else {
-    MaxPoolChannel<T>(g, src, dst, argmax);
+    MaxPoolChannel<T, 0>(g, src, dst, argmax);
   }
 }
 template <typename T>
@@ -122,7 +129,7 @@ void MaxPoolBprop(const PoolGeometry& g, const T* dst, const int32_t* argmax, T*
   if constexpr (std::is_same_v<T, float>) {
     MaxPoolBpropFloat(g, dst, argmax, src);
   } else {
-    MaxPoolBpropChannel<T>(g, dst, argmax, src);
+    MaxPoolBpropChannel<T, 0>(g, dst, argmax, src);
   }
 }
 
