@@ -101,6 +101,20 @@ void AddConvCases(std::vector<LayerCase>& cases) {
                                      std::make_shared<Linear>(3, Weights())};
                      }, 0.0});
   }
+  // 16 channels: a device-layout chain from the first conv to the last pooling on a backend
+  // with its own layout (cpu), overlapping average pooling and an elementwise tanh inside.
+  for (int64_t batch : {1, 5}) {
+    cases.push_back({"ConvChain_n" + std::to_string(batch), {2, 8, 8}, batch, false, [] {
+                       return Layers{std::make_shared<Conv>(3, 3, 16, Weights(), ConvOptions::Square(1, 1)),
+                                     std::make_shared<BatchNorm>(),
+                                     std::make_shared<Activation>(std::make_shared<Rectlin>()),
+                                     std::make_shared<Pooling>(3, 3, "avg", ConvOptions::Square(2, 1)),
+                                     std::make_shared<Conv>(1, 1, 16, Weights()),
+                                     std::make_shared<Activation>(std::make_shared<Tanh>()),
+                                     std::make_shared<Pooling>(2, 2, "max"), std::make_shared<Flatten>(),
+                                     std::make_shared<Linear>(3, Weights())};
+                     }, 0.0});
+  }
 }
 
 std::vector<LayerCase> MakeLayerCases() {
