@@ -1,10 +1,13 @@
 // Convolution 3x3, 64 -> 64 channels, 32x32, batch 64, float32: forward,
-// backward-data and backward-filter through the Conv layer on a backend, against
-// the same oneDNN primitives called directly in the same run (activations kept in
-// the primitive's own layout, no reorders: the best a direct oneDNN user gets).
-// Prints `conv layer/oneDNN speed: X` (oneDNN time / layer time); also max pooling
-// 2x2 and batch norm through their layers, batch norm against oneDNN's primitive
-// called directly (`batchnorm layer/oneDNN speed: X`). tools/bench/conv_torch.py adds PyTorch.
+// backward-data and backward-filter through the Conv layer on a backend, placed
+// inside a network (its neighbours hand it activations in the backend's own layout
+// where it has one: layers/device_layout.h), against the same oneDNN primitives
+// called directly in the same run at the same thread count (activations kept in the
+// primitive's own layout, no reorders: the best a direct oneDNN user gets).
+// Prints `conv layer/oneDNN speed: X` (oneDNN time / layer time), and the same for
+// max pooling 2x2 and batch norm (`pooling layer/oneDNN speed`, `batchnorm
+// layer/oneDNN speed`); each layer is also timed alone, neon's layout at its ends.
+// tools/bench/conv_torch.py adds PyTorch.
 //
 // Run: tools/bazel run //layers:conv_benchmark -- [--threads N] [--reps 11]
 #include <oneapi/dnnl/dnnl.hpp>
@@ -158,8 +161,6 @@ int Main(int argc, char** argv) {
 
   Tensor x = empty(*be, {kC, kH, kW, kN});
   x.fill_random(Distribution::kUniform, -1.0, 1.0);
-  Tensor error = empty(*be, {kK, kH, kW, kN});
-  error.fill_random(Distribution::kUniform, -1.0, 1.0);
 
   // A layer inside a network, between two 1x1 conv layers, as a deep network runs it: its
   // input and output gradient come from its neighbours (in the backend's own layout where it
@@ -181,7 +182,7 @@ int Main(int argc, char** argv) {
     Tensor layer_x = before->outputs, layer_error = after->deltas;
     return MedianSeconds(reps, [&] {
       layer->fprop(layer_x);
-      layer->bprop(layer_error);  // batch norm works in place on it: the values change, the work does not
+      layer->bprop(layer_error);
       be->synchronize();
     });
   };

@@ -63,11 +63,12 @@ Layers Mlp() {
   return layers;
 }
 
-// conv-pool-conv-pool-affine on (1, 8, 8) images.
-Layers Convnet() {
+// conv(-batchnorm)-rectlin-pool blocks with these filter counts, then a softmax affine.
+Layers ConvBlocks(std::vector<int64_t> filters, bool batch_norm) {
   Layers layers;
-  for (int block = 0; block < 2; ++block) {
-    layers.push_back(std::make_shared<Conv>(3, 3, 4, std::make_shared<Kaiming>(), ConvOptions::Square(1, 1)));
+  for (int64_t k : filters) {
+    layers.push_back(std::make_shared<Conv>(3, 3, k, std::make_shared<Kaiming>(), ConvOptions::Square(1, 1)));
+    if (batch_norm) layers.push_back(std::make_shared<BatchNorm>());
     layers.push_back(std::make_shared<Activation>(std::make_shared<Rectlin>()));
     layers.push_back(std::make_shared<Pooling>(2, 2, "max"));
   }
@@ -77,21 +78,12 @@ Layers Convnet() {
   return layers;
 }
 
-// conv-batchnorm-rectlin-pool twice with 16 and 32 channels: on a backend with its own
-// activation layout (cpu) the chain from the first conv to the last pooling keeps it.
-Layers BlockedConvnet() {
-  Layers layers;
-  for (int64_t filters : {16, 32}) {
-    layers.push_back(std::make_shared<Conv>(3, 3, filters, std::make_shared<Kaiming>(), ConvOptions::Square(1, 1)));
-    layers.push_back(std::make_shared<BatchNorm>());
-    layers.push_back(std::make_shared<Activation>(std::make_shared<Rectlin>()));
-    layers.push_back(std::make_shared<Pooling>(2, 2, "max"));
-  }
-  AffineOptions output;
-  output.activation = std::make_shared<Softmax>();
-  for (auto& layer : Affine(kClasses, std::make_shared<GlorotUniform>(), output)) layers.push_back(layer);
-  return layers;
-}
+// conv-pool-conv-pool-affine on (1, 8, 8) images.
+Layers Convnet() { return ConvBlocks({4, 4}, false); }
+
+// With batch norm and 16 and 32 channels: on a backend with its own activation layout
+// (cpu) the chain from the first conv to the last pooling keeps it.
+Layers BlockedConvnet() { return ConvBlocks({16, 32}, true); }
 
 struct Network {
   const char* name;

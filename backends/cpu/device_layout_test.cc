@@ -25,27 +25,20 @@ struct Dims {
   size_t count() const { return static_cast<size_t>(c * h * w * n); }
 };
 
-// (C, H, W, N) -> (N, C / block, H, W, block) and back.
-std::vector<float> ToBlocked(const std::vector<float>& neon, Dims d, int64_t block) {
-  std::vector<float> out(neon.size());
+// Moves (C, H, W, N) values into (N, C / block, H, W, block), or back.
+std::vector<float> Relayout(const std::vector<float>& values, Dims d, int64_t block, bool to_blocked) {
+  std::vector<float> out(values.size());
   for (int64_t c = 0; c < d.c; ++c)
     for (int64_t h = 0; h < d.h; ++h)
       for (int64_t w = 0; w < d.w; ++w)
         for (int64_t n = 0; n < d.n; ++n) {
-          int64_t blocked = (((n * (d.c / block) + c / block) * d.h + h) * d.w + w) * block + c % block;
-          out[static_cast<size_t>(blocked)] = neon[static_cast<size_t>(((c * d.h + h) * d.w + w) * d.n + n)];
-        }
-  return out;
-}
-
-std::vector<float> FromBlocked(const std::vector<float>& blocked, Dims d, int64_t block) {
-  std::vector<float> out(blocked.size());
-  for (int64_t c = 0; c < d.c; ++c)
-    for (int64_t h = 0; h < d.h; ++h)
-      for (int64_t w = 0; w < d.w; ++w)
-        for (int64_t n = 0; n < d.n; ++n) {
-          int64_t index = (((n * (d.c / block) + c / block) * d.h + h) * d.w + w) * block + c % block;
-          out[static_cast<size_t>(((c * d.h + h) * d.w + w) * d.n + n)] = blocked[static_cast<size_t>(index)];
+          auto neon = static_cast<size_t>(((c * d.h + h) * d.w + w) * d.n + n);
+          auto blocked = static_cast<size_t>((((n * (d.c / block) + c / block) * d.h + h) * d.w + w) * block + c % block);
+          if (to_blocked) {
+            out[blocked] = values[neon];
+          } else {
+            out[neon] = values[blocked];
+          }
         }
   return out;
 }
@@ -63,13 +56,13 @@ class Activation {
  public:
   Activation(Backend& be, Dims dims, ActivationLayout layout, const std::vector<float>& neon_values)
       : be_(be), dims_(dims), layout_(layout), buffer_(be.allocate(dims.count() * 4)) {
-    std::vector<float> stored = layout == kDevice ? ToBlocked(neon_values, dims, Block()) : neon_values;
+    std::vector<float> stored = layout == kDevice ? Relayout(neon_values, dims, Block(), true) : neon_values;
     be.copy_in(*buffer_, 0, stored.data(), stored.size() * 4);
   }
   std::vector<float> Neon() const {
     std::vector<float> stored(dims_.count());
     be_.copy_out(*buffer_, 0, stored.data(), stored.size() * 4);
-    return layout_ == kDevice ? FromBlocked(stored, dims_, Block()) : stored;
+    return layout_ == kDevice ? Relayout(stored, dims_, Block(), false) : stored;
   }
   BufferRef ref() const { return {buffer_.get(), 0}; }
   ActivationLayout layout() const { return layout_; }

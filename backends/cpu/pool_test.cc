@@ -40,18 +40,20 @@ std::vector<T> TiedValues(size_t count) {
   return values;
 }
 
-template <typename T>
-void ExpectMaxPoolMatchesReference(int64_t window, int64_t stride, int64_t pad, DType dtype) {
+// 3 channels of h x 6, batch 13, square windows.
+PoolGeometry Geometry(int64_t window, int64_t stride, int64_t pad, int64_t h = 7) {
   PoolGeometry g;
-  g.n = 13;
-  g.c = 3;
-  g.h = 7;
-  g.w = 6;
-  g.r = g.s = window;
+  g.n = 13, g.c = 3, g.h = h, g.w = 6, g.r = g.s = window;
   g.stride_h = g.stride_w = stride;
   g.pad_h = g.pad_w = pad;
   g.p = ConvOutputSize(g.h, g.r, g.pad_h, g.stride_h, 1);
   g.q = ConvOutputSize(g.w, g.s, g.pad_w, g.stride_w, 1);
+  return g;
+}
+
+template <typename T>
+void ExpectMaxPoolMatchesReference(int64_t window, int64_t stride, int64_t pad, DType dtype) {
+  PoolGeometry g = Geometry(window, stride, pad);
   const size_t in_count = static_cast<size_t>(g.c * g.h * g.w * g.n);
   const size_t out_count = static_cast<size_t>(g.c * g.p * g.q * g.n);
   std::vector<T> src = TiedValues<T>(in_count);
@@ -85,12 +87,7 @@ void ExpectMaxPoolMatchesReference(int64_t window, int64_t stride, int64_t pad, 
 // tile the input (written once) and for overlapping or padded ones (accumulated).
 template <typename T>
 void ExpectMaxPoolBpropMatchesReference(int64_t window, int64_t stride, int64_t pad, int64_t h, DType dtype) {
-  PoolGeometry g;
-  g.n = 13, g.c = 3, g.h = h, g.w = 6, g.r = g.s = window;
-  g.stride_h = g.stride_w = stride;
-  g.pad_h = g.pad_w = pad;
-  g.p = ConvOutputSize(g.h, g.r, g.pad_h, g.stride_h, 1);
-  g.q = ConvOutputSize(g.w, g.s, g.pad_w, g.stride_w, 1);
+  PoolGeometry g = Geometry(window, stride, pad, h);
   const size_t in_count = static_cast<size_t>(g.c * g.h * g.w * g.n);
   const size_t out_count = static_cast<size_t>(g.c * g.p * g.q * g.n);
   std::vector<T> src = TiedValues<T>(in_count), pooled(out_count);
