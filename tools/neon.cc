@@ -68,6 +68,11 @@ int ListDevicesCommand(const std::string& backend_spec) {
     if (selected->supports(op)) native += std::string(native.empty() ? "" : ", ") + op;
   }
   std::cout << "native optional ops: " << (native.empty() ? "none" : native) << "\n";
+  // Whether conv activations stay in the device's own layout between layers (docs/layers.md).
+  int64_t block = selected->device_layout_block(DType::kFloat32);
+  std::cout << "device activation layout (float32): "
+            << (block > 0 ? "its own, channels in blocks of " + std::to_string(block) : std::string("none (neon's)"))
+            << "\n";
   return 0;
 }
 

@@ -14,6 +14,10 @@ out=$("$neon" --backend=reference devices 2>&1) || fail "devices exited $?: $out
 grep -q '^reference: ' <<<"$out" || fail "devices does not list reference: $out"
 grep -q '^selected (--backend=reference): reference$' <<<"$out" || fail "no selected line: $out"
 grep -q '^native optional ops: .*batch_norm_fprop' <<<"$out" || fail "no native ops line: $out"
+grep -q "^device activation layout (float32): none (neon's)$" <<<"$out" || fail "no device layout line: $out"
+out=$("$neon" --backend=cpu devices 2>&1) || fail "cpu devices exited $?: $out"
+grep -Eq '^device activation layout \(float32\): its own, channels in blocks of (8|16)$' <<<"$out" ||
+  fail "cpu has no device layout line: $out"
 
 err=$("$neon" --backend=nonsense devices 2>&1 >/dev/null); code=$?
 [ "$code" -eq 2 ] || fail "--backend=nonsense exited $code, expected 2"
