@@ -2,9 +2,11 @@
 # Ctrl-C during neon train, for real: SIGINT at a moment that differs every round (while
 # a minibatch runs, between minibatches, or while the epoch's checkpoint is written),
 # then a second SIGINT soon after, which usually lands in the slow (NEON_TEST_SLOW_WRITES)
-# write of the interrupt's own checkpoint. The run exits 130 with a checkpoint of where
-# it stopped, inside an epoch; --resume continues from that minibatch and logs exactly
-# the train costs and test accuracies of an uninterrupted run.
+# write of the interrupt's own checkpoint (NEON_TEST_SLOW_STEPS pauses after each
+# minibatch, so the first one lands inside an epoch however fast training is). The run
+# exits 130 with a checkpoint of where it stopped, inside an epoch; --resume continues
+# from that minibatch and logs exactly the train costs and test accuracies of an
+# uninterrupted run.
 set -uo pipefail
 neon="$1"
 tiny_mnist="$2"
@@ -23,7 +25,7 @@ costs() { cut -d, -f1-3 "$1" | head -n "$2"; }
 inside=0
 for round in 1 2 3 4; do
   rm -f "$dir/part.safetensors" "$dir/part.csv"
-  NEON_TEST_SLOW_WRITES=1 "$neon" train "${common[@]}" --epochs 10000 --save "$dir/part.safetensors" \
+  NEON_TEST_SLOW_WRITES=1 NEON_TEST_SLOW_STEPS=1 "$neon" train "${common[@]}" --epochs 10000 --save "$dir/part.safetensors" \
     --log "$dir/part.csv" >"$dir/out" 2>&1 &
   pid=$!
   # Each round waits for a later minibatch of epoch 2 before the first Ctrl-C.

@@ -4,9 +4,11 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include "backends/registry.h"
 #include "data/dataset.h"
@@ -112,6 +114,10 @@ class Progress : public Callback {
 
   void on_minibatch_end(Model& model, int epoch, int64_t minibatch) override {
     if (interrupted) throw Interrupted{epoch, minibatch + 1};
+    // NEON_TEST_SLOW_STEPS=1 pauses after each minibatch, so a test's Ctrl-C lands inside an
+    // epoch however fast the machine trains (tools/interrupt_test.sh).
+    static const bool slow_steps = std::getenv("NEON_TEST_SLOW_STEPS") != nullptr;
+    if (slow_steps) std::this_thread::sleep_for(std::chrono::milliseconds(30));
     if (first_minibatch_ < 0) first_minibatch_ = minibatch;  // a resumed epoch starts inside
     int64_t done = minibatch + 1;
     int64_t every = terminal_ ? std::max<int64_t>(1, nbatches_ / 50) : std::max<int64_t>(1, nbatches_ / 10);
