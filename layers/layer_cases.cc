@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <random>
+#include <utility>
 
 #include "graph/random_stream.h"
 #include "layers/basic_layers.h"
@@ -103,8 +104,9 @@ void AddConvCases(std::vector<LayerCase>& cases) {
   }
   // 16 channels: a device-layout chain from the first conv to the last pooling on a backend
   // with its own layout (cpu), overlapping average pooling and an elementwise tanh inside.
-  for (int64_t batch : {1, 5}) {
-    cases.push_back({"ConvChain_n" + std::to_string(batch), {2, 8, 8}, batch, false, [] {
+  for (auto [batch, inference] : {std::pair<int64_t, bool>{1, false}, {5, false}, {5, true}}) {
+    std::string name = "ConvChain_n" + std::to_string(batch) + (inference ? "_inference" : "");
+    cases.push_back({name, {2, 8, 8}, batch, inference, [] {
                        return Layers{std::make_shared<Conv>(3, 3, 16, Weights(), ConvOptions::Square(1, 1)),
                                      std::make_shared<BatchNorm>(),
                                      std::make_shared<Activation>(std::make_shared<Rectlin>()),
