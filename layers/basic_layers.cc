@@ -215,7 +215,11 @@ Layer& Sequential::configure(const Shape& in_obj) {
 }
 
 void Sequential::allocate() {
-  ChooseDeviceLayouts(layers_, device_layout_);
+  const bool allowed = device_layout_ && enclosing_allows_device_layout_;
+  ChooseDeviceLayouts(layers_, allowed);
+  for (const auto& layer : layers_) {
+    if (auto* nested = dynamic_cast<Sequential*>(layer.get())) nested->enclosing_allows_device_layout_ = allowed;
+  }
   for (size_t i = 0; i < layers_.size(); ++i) {
     layers_[i]->set_compute_deltas(i > 0 || compute_deltas());
     layers_[i]->allocate();

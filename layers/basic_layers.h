@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <typeinfo>
 #include <vector>
 
 #include "layers/initializers.h"
@@ -48,7 +49,9 @@ class Activation : public Layer {
   Tensor bprop(Tensor error) override;
   std::string kind() const override { return "Activation"; }
   DeviceLayoutRole device_layout_role() const override {
-    return transform_->elementwise() ? DeviceLayoutRole::kPreserves : DeviceLayoutRole::kNone;
+    // A subclass may compute with op-trees that read neon's layout (as BatchNormAutodiff does).
+    bool plain = typeid(*this) == typeid(Activation);
+    return plain && transform_->elementwise() ? DeviceLayoutRole::kPreserves : DeviceLayoutRole::kNone;
   }
   const Transform& transform() const { return *transform_; }
   // Set by the model when the cost's gradient already includes this transform's
@@ -113,12 +116,14 @@ class Sequential : public Layer {
   // Whether allocate may keep activations in the backend's own layout inside chains of
   // conv, pooling, batch-norm and elementwise layers (layers/device_layout.h); on by default.
   // Off: every activation is in neon's layout (for comparing, or reading `outputs` of inner layers).
+  // Off here is off in every Sequential nested inside too.
   void set_device_layout(bool allowed) { device_layout_ = allowed; }
   bool device_layout() const { return device_layout_; }
 
  private:
   std::vector<std::shared_ptr<Layer>> layers_;
   bool device_layout_ = true;
+  bool enclosing_allows_device_layout_ = true;  // set by an enclosing Sequential's allocate
 };
 
 struct AffineOptions {

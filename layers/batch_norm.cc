@@ -1,5 +1,7 @@
 #include "layers/batch_norm.h"
 
+#include <typeinfo>
+
 #include "core/error.h"
 
 namespace neon {
@@ -18,6 +20,7 @@ Layer& BatchNorm::configure(const Shape& in_obj) {
 
 void BatchNorm::allocate() {
   Layer::allocate();
+  deltas = Tensor();  // made by the first native bprop, for this allocation's batch and dtype
   xmean_ = zeros(be(), {nfm, 1}, dtype(), name + ".xmean");
   xvar_ = ones(be(), {nfm, 1}, dtype(), name + ".xvar");
   if (allparams.empty()) init_params(nfm);
@@ -58,6 +61,11 @@ BufferRef Operand(const Tensor& tensor) { return {tensor.buffer().get(), tensor.
 bool BatchNorm::Native(const char* feature, const Tensor& activation) const {
   // A strided view takes the op-tree path: the op's operands are contiguous.
   return be().supports(feature) && x.is_contiguous() && activation.is_contiguous();
+}
+
+DeviceLayoutRole BatchNorm::device_layout_role() const {
+  bool native = be().supports("batch_norm_fprop") && be().supports("batch_norm_bprop");
+  return typeid(*this) == typeid(BatchNorm) && native ? DeviceLayoutRole::kPreserves : DeviceLayoutRole::kNone;
 }
 
 void BatchNorm::CheckDeviceLayout(bool native) const {

@@ -12,7 +12,6 @@
 
 #include <optional>
 #include <string>
-#include <typeinfo>
 #include <vector>
 
 #include "layers/layer.h"
@@ -30,11 +29,9 @@ class BatchNorm : public Layer {
   std::vector<Param> params() override;   // beta, gamma (neon's order)
   std::vector<Param> states() override;   // gmean, gvar
   std::string kind() const override { return "BatchNorm"; }
-  // In a device-layout chain only as itself: a subclass (the seed's BatchNormAutodiff)
-  // computes with op-trees, which read neon's layout.
-  DeviceLayoutRole device_layout_role() const override {
-    return typeid(*this) == typeid(BatchNorm) ? DeviceLayoutRole::kPreserves : DeviceLayoutRole::kNone;
-  }
+  // In a device-layout chain only as itself (a subclass such as the seed's BatchNormAutodiff
+  // computes with op-trees, which read neon's layout) and where the backend runs both ops.
+  DeviceLayoutRole device_layout_role() const override;
 
   // x and y: the input and output seen as (nfm, -1); remade when the input buffer changes.
   void init_buffers(const Tensor& inputs);

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <typeinfo>
 
 #include "layers/initializers.h"
 #include "layers/layer.h"
@@ -34,7 +35,10 @@ class Conv : public ParameterLayer {
   Tensor fprop(Tensor inputs, bool inference = false) override;
   Tensor bprop(Tensor error) override;
   std::string kind() const override { return "Conv"; }
-  DeviceLayoutRole device_layout_role() const override { return DeviceLayoutRole::kConverts; }
+  // Only as itself: a subclass may override fprop / bprop with code that reads neon's layout.
+  DeviceLayoutRole device_layout_role() const override {
+    return typeid(*this) == typeid(Conv) ? DeviceLayoutRole::kConverts : DeviceLayoutRole::kNone;
+  }
   const ConvGeometry& geometry() const { return geometry_; }
 
  private:
@@ -56,7 +60,10 @@ class Pooling : public Layer {
   Tensor fprop(Tensor inputs, bool inference = false) override;
   Tensor bprop(Tensor error) override;
   std::string kind() const override { return "Pooling"; }
-  DeviceLayoutRole device_layout_role() const override { return DeviceLayoutRole::kConverts; }
+  // Only as itself: a subclass may override fprop / bprop with code that reads neon's layout.
+  DeviceLayoutRole device_layout_role() const override {
+    return typeid(*this) == typeid(Pooling) ? DeviceLayoutRole::kConverts : DeviceLayoutRole::kNone;
+  }
 
  private:
   PoolArgs Args(const Tensor& src, const Tensor& dst) const;

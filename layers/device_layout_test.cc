@@ -71,6 +71,47 @@ TEST_F(DeviceLayoutChainsTest, ChainsBreakAtOtherLayersAndChannelCounts) {
   EXPECT_EQ(Boundaries(be, {MakeConv(16), MakeBn(), MakePool()}), "dd");
 }
 
+TEST_F(DeviceLayoutChainsTest, OffInAModelIsOffInNestedSequentials) {
+  auto inner = std::make_shared<Sequential>(Layers{MakeConv(16), MakeBn(), MakePool()}, "inner");
+  Layers outer = {MakeConv(16), inner};
+  Model model(be, outer);
+  model.set_device_layout(false);
+  model.configure({1, 8, 8}, 4);
+  model.allocate();
+  for (const auto& layer : inner->layers()) {
+    EXPECT_EQ(layer->in_layout, ActivationLayout::kNeon) << layer->name;
+    EXPECT_EQ(layer->out_layout, ActivationLayout::kNeon) << layer->name;
+  }
+  model.set_device_layout(true);
+  model.allocate();
+  EXPECT_EQ(inner->layers()[0]->out_layout, ActivationLayout::kDevice);
+}
+
+// A subclass of Conv, Pooling or Activation may compute with op-trees: it stays out.
+TEST_F(DeviceLayoutChainsTest, SubclassesStayOut) {
+  class MyConv : public Conv {
+   public:
+    MyConv() : Conv(3, 3, 16, std::make_shared<Kaiming>(), ConvOptions::Square(1, 1)) {}
+  };
+  EXPECT_EQ(Boundaries(be, {MakeConv(16), std::make_shared<MyConv>(), MakePool()}), "nn");
+}
+
+// BatchNorm's deltas belong to one allocation: a model allocated again for another batch
+// trains without tripping over the first one's buffer.
+TEST_F(DeviceLayoutChainsTest, BatchNormDeltasFollowTheBatchSize) {
+  Layers layers = {MakeConv(16), MakeBn(), MakeRectlin(), MakePool()};
+  Model model(be, layers);
+  for (int64_t batch : {4, 2, 6}) {
+    model.configure({1, 8, 8}, batch);
+    model.allocate();
+    Tensor x = zeros(be, {1, 8, 8, batch});
+    model.fprop(x);
+    Tensor error = zeros(be, {16, 4, 4, batch});
+    EXPECT_NO_THROW(model.bprop(error)) << "batch " << batch;
+    EXPECT_EQ(layers[1]->deltas.shape(), (Shape{16, 8, 8, batch}));
+  }
+}
+
 TEST_F(DeviceLayoutChainsTest, ABackendWithoutItsOwnLayoutKeepsNeonsEverywhere) {
   ReferenceBackend reference;
   EXPECT_EQ(reference.device_layout_block(DType::kFloat32), 0);

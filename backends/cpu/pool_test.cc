@@ -40,10 +40,10 @@ std::vector<T> TiedValues(size_t count) {
   return values;
 }
 
-// 3 channels of h x 6, batch 13, square windows.
-PoolGeometry Geometry(int64_t window, int64_t stride, int64_t pad, int64_t h = 7) {
+// 3 channels of h x 6, batch n, square windows.
+PoolGeometry Geometry(int64_t window, int64_t stride, int64_t pad, int64_t h = 7, int64_t n = 13) {
   PoolGeometry g;
-  g.n = 13, g.c = 3, g.h = h, g.w = 6, g.r = g.s = window;
+  g.n = n, g.c = 3, g.h = h, g.w = 6, g.r = g.s = window;
   g.stride_h = g.stride_w = stride;
   g.pad_h = g.pad_w = pad;
   g.p = ConvOutputSize(g.h, g.r, g.pad_h, g.stride_h, 1);
@@ -52,8 +52,8 @@ PoolGeometry Geometry(int64_t window, int64_t stride, int64_t pad, int64_t h = 7
 }
 
 template <typename T>
-void ExpectMaxPoolMatchesReference(int64_t window, int64_t stride, int64_t pad, DType dtype) {
-  PoolGeometry g = Geometry(window, stride, pad);
+void ExpectMaxPoolMatchesReference(int64_t window, int64_t stride, int64_t pad, DType dtype, int64_t n = 13) {
+  PoolGeometry g = Geometry(window, stride, pad, 7, n);
   const size_t in_count = static_cast<size_t>(g.c * g.h * g.w * g.n);
   const size_t out_count = static_cast<size_t>(g.c * g.p * g.q * g.n);
   std::vector<T> src = TiedValues<T>(in_count);
@@ -86,8 +86,9 @@ void ExpectMaxPoolMatchesReference(int64_t window, int64_t stride, int64_t pad, 
 // Backward from argmax: the vectorised loops give the reference's bits, for windows that
 // tile the input (written once) and for overlapping or padded ones (accumulated).
 template <typename T>
-void ExpectMaxPoolBpropMatchesReference(int64_t window, int64_t stride, int64_t pad, int64_t h, DType dtype) {
-  PoolGeometry g = Geometry(window, stride, pad, h);
+void ExpectMaxPoolBpropMatchesReference(int64_t window, int64_t stride, int64_t pad, int64_t h, DType dtype,
+                                        int64_t n = 13) {
+  PoolGeometry g = Geometry(window, stride, pad, h, n);
   const size_t in_count = static_cast<size_t>(g.c * g.h * g.w * g.n);
   const size_t out_count = static_cast<size_t>(g.c * g.p * g.q * g.n);
   std::vector<T> src = TiedValues<T>(in_count), pooled(out_count);
@@ -125,12 +126,21 @@ TEST(CpuPoolTest, MaxPoolingBackwardMatchesReference) {
   ExpectMaxPoolBpropMatchesReference<float>(3, 1, 2, 7, DType::kFloat32);
   ExpectMaxPoolBpropMatchesReference<double>(2, 2, 0, 8, DType::kFloat64);
   ExpectMaxPoolBpropMatchesReference<double>(3, 2, 1, 7, DType::kFloat64);
+  // Batch 16 and 8 run the loops compiled for the device layout's 16 or 8 lanes.
+  for (int64_t lanes : {16, 8}) {
+    ExpectMaxPoolBpropMatchesReference<float>(2, 2, 0, 8, DType::kFloat32, lanes);
+    ExpectMaxPoolBpropMatchesReference<float>(3, 2, 1, 7, DType::kFloat32, lanes);
+  }
 }
 
 TEST(CpuPoolTest, MaxPoolingMatchesReferenceFloat32) {
   ExpectMaxPoolMatchesReference<float>(2, 2, 0, DType::kFloat32);
   ExpectMaxPoolMatchesReference<float>(3, 2, 1, DType::kFloat32);
   ExpectMaxPoolMatchesReference<float>(3, 1, 2, DType::kFloat32);
+  for (int64_t lanes : {16, 8}) {  // the device layout's loops
+    ExpectMaxPoolMatchesReference<float>(2, 2, 0, DType::kFloat32, lanes);
+    ExpectMaxPoolMatchesReference<float>(3, 2, 1, DType::kFloat32, lanes);
+  }
 }
 
 TEST(CpuPoolTest, MaxPoolingMatchesReferenceFloat64) {
