@@ -100,26 +100,63 @@ template <typename T, int kLanes>
   }
 }
 
-// The float32 loops compiled for AVX-512 and AVX2 too, chosen when the program loads
-// (the project builds for x86-64-v2).
-// The device layout's 16 or 8 lanes are compile-time constants there.
-[[gnu::target_clones("avx512f", "avx2", "default")]] void MaxPoolFloat(const PoolGeometry& g, const float* src,
-                                                                        float* dst, int32_t* argmax) {
+// The float32 loops, the device layout's 16 or 8 lanes as compile-time constants.
+[[gnu::always_inline]] inline void MaxPoolLanes(const PoolGeometry& g, const float* src, float* dst,
+                                                int32_t* argmax) {
   if (g.n == 16) return MaxPoolChannel<float, 16>(g, src, dst, argmax);
   if (g.n == 8) return MaxPoolChannel<float, 8>(g, src, dst, argmax);
   MaxPoolChannel<float, 0>(g, src, dst, argmax);
 }
-[[gnu::target_clones("avx512f", "avx2", "default")]] void MaxPoolBpropFloat(const PoolGeometry& g, const float* dst,
-                                                                             const int32_t* argmax, float* src) {
+[[gnu::always_inline]] inline void MaxPoolBpropLanes(const PoolGeometry& g, const float* dst, const int32_t* argmax,
+                                                     float* src) {
   if (g.n == 16) return MaxPoolBpropChannel<float, 16>(g, dst, argmax, src);
   if (g.n == 8) return MaxPoolBpropChannel<float, 8>(g, dst, argmax, src);
   MaxPoolBpropChannel<float, 0>(g, dst, argmax, src);
 }
 
+// Those loops compiled for AVX-512 and AVX2 too (the project builds for x86-64-v2); the
+// best the CPU runs is chosen on first use. Not target_clones: its ifunc resolvers run
+// while the loader relocates, before ThreadSanitizer's runtime is up, and crash every
+// binary built with --config=tsan.
+using MaxPoolFn = void (*)(const PoolGeometry&, const float*, float*, int32_t*);
+using MaxPoolBpropFn = void (*)(const PoolGeometry&, const float*, const int32_t*, float*);
+
+[[gnu::target("avx512f")]] void MaxPoolAvx512(const PoolGeometry& g, const float* s, float* d, int32_t* a) {
+  MaxPoolLanes(g, s, d, a);
+}
+[[gnu::target("avx512f")]] void MaxPoolBpropAvx512(const PoolGeometry& g, const float* d, const int32_t* a, float* s) {
+  MaxPoolBpropLanes(g, d, a, s);
+}
+[[gnu::target("avx2")]] void MaxPoolAvx2(const PoolGeometry& g, const float* s, float* d, int32_t* a) {
+  MaxPoolLanes(g, s, d, a);
+}
+[[gnu::target("avx2")]] void MaxPoolBpropAvx2(const PoolGeometry& g, const float* d, const int32_t* a, float* s) {
+  MaxPoolBpropLanes(g, d, a, s);
+}
+void MaxPoolBaseline(const PoolGeometry& g, const float* s, float* d, int32_t* a) { MaxPoolLanes(g, s, d, a); }
+void MaxPoolBpropBaseline(const PoolGeometry& g, const float* d, const int32_t* a, float* s) {
+  MaxPoolBpropLanes(g, d, a, s);
+}
+
+struct MaxPoolKernels {
+  MaxPoolFn fprop;
+  MaxPoolBpropFn bprop;
+};
+
+const MaxPoolKernels& ChosenMaxPoolKernels() {
+  static const MaxPoolKernels kernels = [] {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return MaxPoolKernels{MaxPoolAvx512, MaxPoolBpropAvx512};
+    if (__builtin_cpu_supports("avx2")) return MaxPoolKernels{MaxPoolAvx2, MaxPoolBpropAvx2};
+    return MaxPoolKernels{MaxPoolBaseline, MaxPoolBpropBaseline};
+  }();
+  return kernels;
+}
+
 template <typename T>
 void MaxPool(const PoolGeometry& g, const T* src, T* dst, int32_t* argmax) {
   if constexpr (std::is_same_v<T, float>) {
-    MaxPoolFloat(g, src, dst, argmax);
+    ChosenMaxPoolKernels().fprop(g, src, dst, argmax);
   } else {
     MaxPoolChannel<T, 0>(g, src, dst, argmax);
   }
@@ -127,7 +164,7 @@ void MaxPool(const PoolGeometry& g, const T* src, T* dst, int32_t* argmax) {
 template <typename T>
 void MaxPoolBprop(const PoolGeometry& g, const T* dst, const int32_t* argmax, T* src) {
   if constexpr (std::is_same_v<T, float>) {
-    MaxPoolBpropFloat(g, dst, argmax, src);
+    ChosenMaxPoolKernels().bprop(g, dst, argmax, src);
   } else {
     MaxPoolBpropChannel<T, 0>(g, dst, argmax, src);
   }
