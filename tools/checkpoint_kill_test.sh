@@ -3,14 +3,7 @@
 # every epoch of a tiny dataset, slowly (NEON_TEST_SLOW_WRITES pauses between 64 KiB chunks),
 # so many kills land inside a write. The last checkpoint always loads, because it is written
 # to a temporary file, fsynced and renamed (writing in place fails this test).
-set -uo pipefail
-neon="$1"
-tiny_mnist="$2"
-fail() { echo "FAIL: $*" >&2; exit 1; }
-dir="${TEST_TMPDIR:-$(mktemp -d)}"
-data="$dir/data"
-mkdir -p "$data"
-python3 "$tiny_mnist" "$data" 64 32 || fail "cannot write the dataset"
+source tools/training_test_env.sh "$1" "$2" 64 32
 checkpoint="$dir/ckpt.safetensors"
 RANDOM=7
 kills=0

@@ -7,14 +7,7 @@
 # exits 130 with a checkpoint of where it stopped, inside an epoch; --resume continues
 # from that minibatch and logs exactly the train costs and test accuracies of an
 # uninterrupted run.
-set -uo pipefail
-neon="$1"
-tiny_mnist="$2"
-fail() { echo "FAIL: $*" >&2; exit 1; }
-dir="${TEST_TMPDIR:-$(mktemp -d)}"
-data="$dir/data"
-mkdir -p "$data"
-python3 "$tiny_mnist" "$data" 320 96 || fail "cannot write the dataset"
+source tools/training_test_env.sh "$1" "$2" 320 96
 
 common=(--backend=cpu --threads=1 --data-dir "$data" --batch-size 32 --seed 3)
 max_epochs=6

@@ -2,15 +2,7 @@
 # neon train / eval end to end on a tiny MNIST-format dataset the test writes: a resumed
 # run logs exactly the losses of an uninterrupted one, eval loads the model on another
 # backend, progress and CSV are written, bad input is one line on stderr and exit code 2.
-set -uo pipefail
-neon="$1"
-tiny_mnist="$2"
-fail() { echo "FAIL: $*" >&2; exit 1; }
-dir="${TEST_TMPDIR:-$(mktemp -d)}"
-data="$dir/data"
-mkdir -p "$data"
-
-python3 "$tiny_mnist" "$data" 320 96 || fail "cannot write the dataset"
+source tools/training_test_env.sh "$1" "$2" 320 96
 
 common=(--threads=1 --data-dir "$data" --batch-size 32 --seed 3)
 out=$("$neon" --backend=cpu train "${common[@]}" --epochs 3 --save "$dir/full.safetensors" --log "$dir/full.csv" 2>&1) \

@@ -8,8 +8,8 @@
 #include <unordered_map>
 
 #include "backends/cpu/gemm.h"
+#include "backends/cpu/host_access.h"
 #include "backends/cpu/onednn_layout.h"
-#include "backends/host_buffer.h"
 #include "backends/host_ops.h"
 #include "core/error.h"
 #include "core/lru_map.h"
@@ -32,14 +32,9 @@ std::string Key(const BatchNormArgs& args, Pass pass) {
          std::to_string(args.batch);
 }
 
-template <typename T>
-T* Pointer(const BufferRef& ref) {
-  return reinterpret_cast<T*>(HostBuffer::Data(ref.buffer)) + ref.offset;
-}
-
 // float64 (oneDNN has none): the reference loops straight on host memory.
 void RunFloat64(const BatchNormArgs& args, bool bprop) {
-  auto p = [](const BufferRef& ref) { return Pointer<double>(ref); };
+  auto p = [](const BufferRef& ref) { return HostPointer<double>(ref); };
   if (bprop) {
     host_ops::BatchNormBprop(args, p(args.src), p(args.gamma), p(args.mean), p(args.var), p(args.diff_dst),
                              p(args.diff_src), p(args.diff_gamma), p(args.diff_beta));
@@ -101,8 +96,8 @@ void BatchNormPrimitives::Run(const BatchNormArgs& args, bool bprop, int num_thr
     if (primitive == nullptr) primitive = &impl_->primitives.Insert(key, impl_->Create(args, pass));
     dnnl::engine& engine = impl_->engine;
     memory::desc data = Impl::Data(args), channel = Impl::PerChannel(args);
-    auto activation = [&](const BufferRef& ref) { return memory(data, engine, Pointer<float>(ref)); };
-    auto per_channel = [&](const BufferRef& ref) { return memory(channel, engine, Pointer<float>(ref)); };
+    auto activation = [&](const BufferRef& ref) { return memory(data, engine, HostPointer<float>(ref)); };
+    auto per_channel = [&](const BufferRef& ref) { return memory(channel, engine, HostPointer<float>(ref)); };
     std::unordered_map<int, memory> operands = {
         {DNNL_ARG_SRC, activation(args.src)},     {DNNL_ARG_SCALE, per_channel(args.gamma)},
         {DNNL_ARG_MEAN, per_channel(args.mean)},  {DNNL_ARG_VARIANCE, per_channel(args.var)},

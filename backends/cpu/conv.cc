@@ -133,19 +133,21 @@ class Execution {
   explicit Execution(dnnl::engine& engine) : io_(engine) {}
 
   void Fprop(Entry& e, const ConvArgs& args) {
+    const memory::desc dst_user = Dst(args);
     memory src = io_.In(Src(args), args.src, e.src_prim, e.src_buffer);
     memory weights = io_.In(e.weights_user, args.filter, e.weights_prim, e.weights_buffer);
-    memory dst = io_.OutTarget(Dst(args), args.dst, e.dst_prim, e.dst_buffer);
+    memory dst = io_.OutTarget(dst_user, args.dst, e.dst_prim, e.dst_buffer);
     e.primitive.execute(io_.stream(), {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}});
-    io_.Out(dst, Dst(args), args.dst);
+    io_.Out(dst, dst_user, args.dst);
   }
   // diff_dst: the output gradient already in the primitive's layout.
   void BpropData(Entry& e, const ConvArgs& args, const memory& diff_dst) {
+    const memory::desc src_user = Src(args);
     memory weights = io_.In(e.weights_user, args.filter, e.weights_prim, e.weights_buffer);
-    memory diff_src = io_.OutTarget(Src(args), args.src, e.src_prim, e.src_buffer);
+    memory diff_src = io_.OutTarget(src_user, args.src, e.src_prim, e.src_buffer);
     e.primitive.execute(io_.stream(),
                         {{DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DIFF_SRC, diff_src}});
-    io_.Out(diff_src, Src(args), args.src);
+    io_.Out(diff_src, src_user, args.src);
   }
   void BpropFilter(Entry& e, const ConvArgs& args, const memory& diff_dst) {
     memory src = io_.In(Src(args), args.src, e.src_prim, e.src_buffer);

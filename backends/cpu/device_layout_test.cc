@@ -11,6 +11,7 @@
 
 #include "backends/cpu/cpu_backend.h"
 #include "backends/reference/reference_backend.h"
+#include "backends/test_buffers.h"
 #include "core/conv_args.h"
 #include "core/error.h"
 
@@ -75,17 +76,8 @@ class Activation {
   std::shared_ptr<Buffer> buffer_;
 };
 
-std::shared_ptr<Buffer> Upload(Backend& be, const std::vector<float>& values) {
-  std::shared_ptr<Buffer> buffer = be.allocate(values.size() * 4);
-  be.copy_in(*buffer, 0, values.data(), values.size() * 4);
-  return buffer;
-}
-
-std::vector<float> Download(Backend& be, const Buffer& buffer, size_t count) {
-  std::vector<float> values(count);
-  be.copy_out(buffer, 0, values.data(), count * 4);
-  return values;
-}
+using test::Download;
+using test::Upload;
 
 void ExpectSameBits(const std::vector<float>& actual, const std::vector<float>& expected, const std::string& what) {
   ASSERT_EQ(actual.size(), expected.size());
@@ -148,7 +140,7 @@ TEST_F(DeviceLayoutTest, ConvolutionPassesAgreeInEveryLayoutMix) {
         data_args.src = dx.ref();
         data_args.dst = error.ref();
         be.conv_bprop(filter_args, data_args);
-        std::vector<float> y = dst.Neon(), dxs = dx.Neon(), dw = Download(be, *grad_buffer, filter.size());
+        std::vector<float> y = dst.Neon(), dxs = dx.Neon(), dw = Download<float>(be, *grad_buffer);
         if (expected_y.empty()) {
           expected_y = y, expected_dx = dxs, expected_dw = dw;
           continue;
@@ -237,8 +229,8 @@ TEST_F(DeviceLayoutTest, BatchNormAgreesWithNeonLayout) {
     args.diff_dst = diff.ref(), args.diff_src = diff.ref();  // in place, as the layer runs it
     args.diff_gamma = {dgamma.get(), 0}, args.diff_beta = {dbeta.get(), 0};
     be.batch_norm_bprop(args);
-    return Result{dst.Neon(),           Download(be, *mean, c),   Download(be, *var, c), diff.Neon(),
-                  Download(be, *dgamma, c), Download(be, *dbeta, c)};
+    return Result{dst.Neon(),           Download<float>(be, *mean),   Download<float>(be, *var), diff.Neon(),
+                  Download<float>(be, *dgamma), Download<float>(be, *dbeta)};
   };
   Result neon = run(kNeon), device = run(kDevice);
   auto expect_close = [](const std::vector<float>& a, const std::vector<float>& b, const char* what) {

@@ -8,6 +8,7 @@
 
 #include "backends/host_buffer.h"
 #include "backends/validate.h"
+#include "core/conv_args.h"
 #include "core/error.h"
 #include "core/kernel.h"
 
@@ -16,6 +17,11 @@ namespace neon::cpu {
 // Pointer to element `ref.offset` of ref's buffer, as T.
 template <typename T>
 T* HostPointer(const TensorRef& ref) {
+  return reinterpret_cast<T*>(HostBuffer::Data(ref.buffer)) + ref.offset;
+}
+// The same for the contiguous operands of conv, pool and batch-norm descriptors.
+template <typename T>
+T* HostPointer(const BufferRef& ref) {
   return reinterpret_cast<T*>(HostBuffer::Data(ref.buffer)) + ref.offset;
 }
 

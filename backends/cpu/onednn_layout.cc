@@ -1,6 +1,6 @@
 #include "backends/cpu/onednn_layout.h"
 
-#include "backends/host_buffer.h"
+#include "backends/cpu/host_access.h"
 
 namespace neon::cpu {
 
@@ -23,11 +23,9 @@ memory::desc ActivationDesc(ActivationLayout layout, int64_t n, int64_t c, int64
   return memory::desc({n, c, h, w}, memory::data_type::f32, memory::dims{1, h * w * n, w * n, n});
 }
 
-float* FloatPointer(const BufferRef& ref) { return reinterpret_cast<float*>(HostBuffer::Data(ref.buffer)) + ref.offset; }
-
 memory ReorderingStream::In(const memory::desc& user, const BufferRef& ref, const memory::desc& prim,
                             memory& scratch) {
-  memory given(user, engine_, FloatPointer(ref));
+  memory given(user, engine_, HostPointer<float>(ref));
   if (prim == user) return given;
   if (!scratch) scratch = memory(prim, engine_);
   dnnl::reorder(given, scratch).execute(stream_, given, scratch);
@@ -36,14 +34,14 @@ memory ReorderingStream::In(const memory::desc& user, const BufferRef& ref, cons
 
 memory ReorderingStream::OutTarget(const memory::desc& user, const BufferRef& ref, const memory::desc& prim,
                                    memory& scratch) {
-  if (prim == user) return memory(user, engine_, FloatPointer(ref));
+  if (prim == user) return memory(user, engine_, HostPointer<float>(ref));
   if (!scratch) scratch = memory(prim, engine_);
   return scratch;
 }
 
 void ReorderingStream::Out(memory written, const memory::desc& user, const BufferRef& ref) {
   if (written.get_desc() == user) return;
-  memory target(user, engine_, FloatPointer(ref));
+  memory target(user, engine_, HostPointer<float>(ref));
   dnnl::reorder(written, target).execute(stream_, written, target);
 }
 

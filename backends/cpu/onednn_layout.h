@@ -19,8 +19,6 @@ int64_t DeviceLayoutBlock();
 // (C, H, W, N) activations as oneDNN's logical (N, C, H, W) float32 in `layout`.
 dnnl::memory::desc ActivationDesc(ActivationLayout layout, int64_t n, int64_t c, int64_t h, int64_t w);
 
-float* FloatPointer(const BufferRef& ref);
-
 // One call's operands: each is the caller's memory when its layout is the one the primitive
 // reads or writes, else a primitive-layout buffer with a reorder in before or out after.
 class ReorderingStream {

@@ -8,8 +8,8 @@
 #include <type_traits>
 
 #include "backends/cpu/gemm.h"
+#include "backends/cpu/host_access.h"
 #include "backends/cpu/onednn_layout.h"
-#include "backends/host_buffer.h"
 #include "backends/host_ops.h"
 #include "core/error.h"
 #include "core/lru_map.h"
@@ -17,11 +17,6 @@
 namespace neon::cpu {
 
 namespace {
-
-template <typename T>
-T* Pointer(const BufferRef& ref) {
-  return reinterpret_cast<T*>(HostBuffer::Data(ref.buffer)) + ref.offset;
-}
 
 // Max pooling of one channel, the same result as host_ops::PoolFprop (the first largest
 // wins ties, -1 for a window of padding only) but vectorised over the batch, the
@@ -198,8 +193,8 @@ template <typename T>
 void PoolNeonLayout(const PoolArgs& args, bool bprop, int num_threads) {
   PoolGeometry channel = args.geometry;
   channel.c = 1;
-  int32_t* argmax = args.op == PoolOp::kMax ? Pointer<int32_t>(args.argmax) : nullptr;
-  PoolBlocks<T>(args, channel, args.geometry.c, bprop, Pointer<T>(args.src), Pointer<T>(args.dst), argmax,
+  int32_t* argmax = args.op == PoolOp::kMax ? HostPointer<int32_t>(args.argmax) : nullptr;
+  PoolBlocks<T>(args, channel, args.geometry.c, bprop, HostPointer<T>(args.src), HostPointer<T>(args.dst), argmax,
                 num_threads);
 }
 
@@ -223,8 +218,8 @@ PoolGeometry DeviceBlock(const PoolGeometry& g) {
 void PoolDeviceLayout(const PoolArgs& args, bool bprop, int num_threads) {
   const PoolGeometry& g = args.geometry;
   PoolGeometry block = DeviceBlock(g);
-  int32_t* argmax = args.op == PoolOp::kMax ? Pointer<int32_t>(args.argmax) : nullptr;
-  PoolBlocks<float>(args, block, g.n * (g.c / block.n), bprop, Pointer<float>(args.src), Pointer<float>(args.dst),
+  int32_t* argmax = args.op == PoolOp::kMax ? HostPointer<int32_t>(args.argmax) : nullptr;
+  PoolBlocks<float>(args, block, g.n * (g.c / block.n), bprop, HostPointer<float>(args.src), HostPointer<float>(args.dst),
                     argmax, num_threads);
 }
 
@@ -254,7 +249,7 @@ struct PoolPrimitives::Impl {
     dnnl::memory::desc dst_device = ActivationDesc(ActivationLayout::kDevice, g.n, g.c, g.p, g.q);
     PoolGeometry block = DeviceBlock(g);
     const int64_t tasks = g.n * (g.c / block.n);
-    int32_t* argmax = args.op == PoolOp::kMax ? Pointer<int32_t>(args.argmax) : nullptr;
+    int32_t* argmax = args.op == PoolOp::kMax ? HostPointer<int32_t>(args.argmax) : nullptr;
     auto data = [](const dnnl::memory& m) { return static_cast<float*>(m.get_data_handle()); };
     try {
       ReorderingStream io(engine);

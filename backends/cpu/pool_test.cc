@@ -10,24 +10,14 @@
 
 #include "backends/cpu/cpu_backend.h"
 #include "backends/host_ops.h"
+#include "backends/test_buffers.h"
 #include "core/conv_args.h"
 
 namespace neon {
 namespace {
 
-template <typename T>
-std::shared_ptr<Buffer> Upload(Backend& be, const std::vector<T>& host) {
-  std::shared_ptr<Buffer> buffer = be.allocate(host.size() * sizeof(T));
-  be.copy_in(*buffer, 0, host.data(), host.size() * sizeof(T));
-  return buffer;
-}
-
-template <typename T>
-std::vector<T> Download(Backend& be, const Buffer& buffer, size_t count) {
-  std::vector<T> host(count);
-  be.copy_out(buffer, 0, host.data(), count * sizeof(T));
-  return host;
-}
+using test::Download;
+using test::Upload;
 
 // Values from {0, 1, 2} (ties in most windows), with NaN and infinities sprinkled in.
 template <typename T>

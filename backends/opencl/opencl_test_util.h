@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "backends/opencl/opencl_backend.h"
+#include "backends/test_buffers.h"
 #include "core/philox.h"
 #include "core/scalar_ops.h"
 
@@ -34,19 +35,8 @@ inline OpenCLBackend& SharedBackend() {
   return *backend;
 }
 
-template <typename T>
-std::shared_ptr<Buffer> Upload(Backend& backend, const std::vector<T>& values) {
-  std::shared_ptr<Buffer> buffer = backend.allocate(values.size() * sizeof(T));
-  backend.copy_in(*buffer, 0, values.data(), values.size() * sizeof(T));
-  return buffer;
-}
-
-template <typename T>
-std::vector<T> Download(Backend& backend, const Buffer& buffer) {
-  std::vector<T> values(buffer.size_bytes() / sizeof(T));
-  backend.copy_out(buffer, 0, values.data(), values.size() * sizeof(T));
-  return values;
-}
+using test::Download;
+using test::Upload;
 
 // A host copy of one input: its values (as double) and its view.
 struct HostInput {
