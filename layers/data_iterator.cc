@@ -110,10 +110,8 @@ ArrayIterator::ArrayIterator(Backend& backend, std::vector<float> X, std::vector
                                          batch_size, shuffle, seed),
                     dtype) {}
 
-ArrayIterator::ArrayIterator(Backend& backend, HostBatches host, DType dtype) : host_(std::move(host)) {
-  x_ = empty(backend, host_.BatchShape(), dtype, "batch.x");
-  t_ = empty(backend, {host_.target_rows(), host_.batch_size()}, dtype, "batch.t");
-}
+ArrayIterator::ArrayIterator(Backend& backend, HostBatches host, DType dtype)
+    : HostBatchesIterator(std::move(host)), x_(BatchFeatures(backend, dtype)), t_(BatchTargets(backend, dtype)) {}
 
 void ArrayIterator::reset(int epoch) {
   host_.Shuffle(epoch);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "graph/tensor.h"
@@ -74,8 +75,29 @@ class HostBatches {
 // One-hot targets (labels.size(), nclass) row-major; labels must be in [0, nclass).
 std::vector<float> OneHotTargets(const std::vector<int32_t>& labels, int64_t nclass);
 
+// An iterator serving HostBatches: its shapes and counts are theirs.
+class HostBatchesIterator : public DataIterator {
+ public:
+  explicit HostBatchesIterator(HostBatches host) : host_(std::move(host)) {}
+  Shape feature_shape() const override { return host_.feature_shape(); }
+  int64_t target_rows() const override { return host_.target_rows(); }
+  int64_t batch_size() const override { return host_.batch_size(); }
+  int64_t ndata() const override { return host_.ndata(); }
+
+ protected:
+  // Device buffers for one batch's features and targets.
+  Tensor BatchFeatures(Backend& backend, DType dtype) const {
+    return empty(backend, host_.BatchShape(), dtype, "batch.x");
+  }
+  Tensor BatchTargets(Backend& backend, DType dtype) const {
+    return empty(backend, {host_.target_rows(), host_.batch_size()}, dtype, "batch.t");
+  }
+
+  HostBatches host_;
+};
+
 // Host arrays served in minibatches, copied to the device when asked for.
-class ArrayIterator : public DataIterator {
+class ArrayIterator : public HostBatchesIterator {
  public:
   // Classification: labels in [0, nclass), targets one-hot.
   ArrayIterator(Backend& backend, std::vector<float> X, std::vector<int32_t> labels, int64_t nclass,
@@ -87,16 +109,11 @@ class ArrayIterator : public DataIterator {
                 DType dtype = DType::kFloat32);
   ArrayIterator(Backend& backend, HostBatches host, DType dtype = DType::kFloat32);
 
-  Shape feature_shape() const override { return host_.feature_shape(); }
-  int64_t target_rows() const override { return host_.target_rows(); }
-  int64_t batch_size() const override { return host_.batch_size(); }
-  int64_t ndata() const override { return host_.ndata(); }
   void reset(int epoch) override;
   bool next(Batch& batch) override;
   void skip(int64_t minibatches) override;
 
  private:
-  HostBatches host_;
   int64_t index_ = 0;                   // the next minibatch of the epoch
   Tensor x_, t_;                        // device buffers, reused for every batch
   std::vector<float> x_host_, t_host_;  // staging, transposed to (features, N)

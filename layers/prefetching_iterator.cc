@@ -4,10 +4,11 @@
 
 namespace neon {
 
-PrefetchingIterator::PrefetchingIterator(Backend& backend, HostBatches host, DType dtype) : host_(std::move(host)) {
+PrefetchingIterator::PrefetchingIterator(Backend& backend, HostBatches host, DType dtype)
+    : HostBatchesIterator(std::move(host)) {
   for (Slot& slot : slots_) {
-    slot.x = empty(backend, host_.BatchShape(), dtype, "batch.x");
-    slot.t = empty(backend, {host_.target_rows(), host_.batch_size()}, dtype, "batch.t");
+    slot.x = BatchFeatures(backend, dtype);
+    slot.t = BatchTargets(backend, dtype);
   }
   loader_ = std::thread(&PrefetchingIterator::Load, this);
 }

@@ -16,17 +16,13 @@
 
 namespace neon {
 
-class PrefetchingIterator : public DataIterator {
+class PrefetchingIterator : public HostBatchesIterator {
  public:
   PrefetchingIterator(Backend& backend, HostBatches host, DType dtype = DType::kFloat32);
   ~PrefetchingIterator() override;
   PrefetchingIterator(const PrefetchingIterator&) = delete;
   PrefetchingIterator& operator=(const PrefetchingIterator&) = delete;
 
-  Shape feature_shape() const override { return host_.feature_shape(); }
-  int64_t target_rows() const override { return host_.target_rows(); }
-  int64_t batch_size() const override { return host_.batch_size(); }
-  int64_t ndata() const override { return host_.ndata(); }
   void reset(int epoch) override;
   bool next(Batch& batch) override;
   void skip(int64_t minibatches) override;
@@ -46,7 +42,6 @@ class PrefetchingIterator : public DataIterator {
   // batch prepared and restarts it at minibatch `first`.
   void Restart(std::unique_lock<std::mutex>& lock, int64_t first);
 
-  HostBatches host_;
   Slot slots_[kSlots];
   std::mutex mutex_;
   std::condition_variable changed_;
